@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import type { ApiKeyRow, Database } from '../db/types.js';
+
+export class ApiKeysRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** The partner of an active (not revoked) key with this token hash. */
+  async activePartnerByHash(tokenHash: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select('partner_id')
+      .where('token_hash', '=', tokenHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row?.partner_id;
+  }
+
+  async insert(row: ApiKeyRow): Promise<void> {
+    await this.db.insertInto('api_keys').values(row).execute();
+  }
+
+  async list(partnerId?: string): Promise<Omit<ApiKeyRow, 'token_hash'>[]> {
+    let q = this.db
+      .selectFrom('api_keys')
+      .select(['id', 'partner_id', 'name', 'created_at', 'revoked_at'])
+      .orderBy('created_at')
+      .orderBy('id');
+    if (partnerId !== undefined) q = q.where('partner_id', '=', partnerId);
+    return q.execute();
+  }
+
+  /** Returns false when no such key exists. Revoking twice keeps the first time. */
+  async revoke(keyId: string, at: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('api_keys')
+      .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(at)) }))
+      .where('id', '=', keyId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async partnerExists(partnerId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('partners').select('id').where('id', '=', partnerId).executeTakeFirst();
+    return row !== undefined;
+  }
+}

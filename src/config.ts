@@ -1,0 +1,81 @@
+/**
+ * Configuration: read from the environment once, validated, frozen. A bad
+ * value stops the process with a message naming every bad variable.
+ */
+import { join, resolve } from 'node:path';
+
+export interface Config {
+  readonly databaseUrl: string;
+  readonly host: string;
+  readonly port: number;
+  readonly smtpUrl: string | null;
+  readonly exportFrom: string;
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+
+  const dataDir = resolve(get('DATA_DIR') ?? './data');
+
+  const databaseUrl = get('DATABASE_URL') ?? `sqlite:${join(dataDir, 'kassa.db')}`;
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be sqlite:PATH or postgres://user@host:port/db');
+  }
+
+  const host = get('HOST') ?? '127.0.0.1';
+
+  const portText = get('PORT') ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) problems.push(`PORT must be an integer from 0 to 65535, got "${portText}"`);
+
+  const smtpUrl = get('SMTP_URL') ?? null;
+  if (smtpUrl !== null) {
+    try {
+      const u = new URL(smtpUrl);
+      if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new Error('scheme');
+    } catch {
+      problems.push('SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://…');
+    }
+  }
+
+  const exportFrom = get('EXPORT_FROM') ?? 'Kassa <kassa@localhost>';
+  if (/[\r\n]/.test(exportFrom) || !/@/.test(exportFrom)) problems.push('EXPORT_FROM must be one e-mail address');
+
+  const publicUrl = (get('PUBLIC_URL') ?? `http://${host}:${port}`).replace(/\/+$/, '');
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    problems.push('PUBLIC_URL must be an http:// or https:// URL');
+  }
+
+  const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    databaseUrl,
+    host,
+    port,
+    smtpUrl,
+    exportFrom,
+    publicUrl,
+    dataDir,
+    logLevel: logLevel as Config['logLevel'],
+  });
+}

@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './types.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+// int8 (COUNT(*), bigint columns) comes back as a string by default; every
+// bigint we store (seconds, minor units, order numbers) fits in 2^53.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export function dialectOf(url: string): Dialect {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
+  throw new Error(`unsupported DATABASE_URL scheme: ${url.split(':')[0]}`);
+}
+
+/** `sqlite:./data/kassa.db`, `sqlite:/abs/path.db`, `sqlite::memory:` */
+export function sqlitePath(url: string): string {
+  const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  return path === ':memory:' ? path : resolve(path);
+}
+
+export function openSqlite(url: string, options: { readonly?: boolean } = {}): SQLite.Database {
+  const path = sqlitePath(url);
+  if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+  const db = new SQLite(path, { readonly: options.readonly ?? false });
+  if (!options.readonly) db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+export function openDb(url: string, options: { poolSize?: number } = {}): Db {
+  const dialect = dialectOf(url);
+  if (dialect === 'sqlite') {
+    const database = openSqlite(url);
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    return { kysely, dialect, close: () => kysely.destroy() };
+  }
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle client's error (server restart) must not crash the process; the
+  // next query reports it through the normal path.
+  pool.on('error', () => undefined);
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { kysely, dialect, close: () => kysely.destroy() };
+}
+
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db.kysely);
+}

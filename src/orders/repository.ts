@@ -1,0 +1,83 @@
+/**
+ * SQL of the orders list. Every query starts from `order_access` filtered by
+ * the caller's partner id: the tenant filter lives here, not in callers.
+ */
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Database, EventRow, OrderRow, PartnerRow, TicketRow } from '../db/types.js';
+import type { OrderFilters } from './filters.js';
+
+export interface OrdersPageRows {
+  total: number;
+  orders: OrderRow[];
+  tickets: TicketRow[];
+  events: EventRow[];
+  partners: PartnerRow[];
+}
+
+type AccessQuery = SelectQueryBuilder<Database, 'order_access', object>;
+
+export class OrdersRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** The partner's visible orders matching the filters (the tenant filter is not optional). */
+  visible(partnerId: string, filters: OrderFilters): AccessQuery {
+    let q = this.db.selectFrom('order_access').where('order_access.partner_id', '=', partnerId);
+    if (filters.createdFrom !== undefined) q = q.where('order_access.created_at', '>=', filters.createdFrom);
+    if (filters.createdTo !== undefined) q = q.where('order_access.created_at', '<', filters.createdTo);
+    if (filters.statuses) q = q.where('order_access.status', 'in', filters.statuses);
+    if (filters.events) q = q.where('order_access.event_id', 'in', filters.events);
+    if (filters.onlyWithCustomer) q = q.where('order_access.has_customer', '=', 1);
+    return q;
+  }
+
+  async count(partnerId: string, filters: OrderFilters): Promise<number> {
+    const row = await this.visible(partnerId, filters)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** One page of orders, newest first, with everything the response refers to. */
+  async page(partnerId: string, filters: OrderFilters, limit: number, offset: number | null): Promise<OrdersPageRows> {
+    const totalP = this.count(partnerId, filters);
+    // Page the narrow index first, then join the wide rows for just the page:
+    // a deep OFFSET then skips index entries, not joined orders.
+    const ordersP =
+      offset === null
+        ? Promise.resolve([] as OrderRow[])
+        : this.db
+            .selectFrom(
+              this.visible(partnerId, filters)
+                .select(['order_access.order_id', 'order_access.created_at'])
+                .orderBy('order_access.created_at', 'desc')
+                .orderBy('order_access.order_id', 'desc')
+                .limit(limit)
+                .offset(offset)
+                .as('p'),
+            )
+            .innerJoin('orders', 'orders.id', 'p.order_id')
+            .selectAll('orders')
+            .orderBy('p.created_at', 'desc')
+            .orderBy('p.order_id', 'desc')
+            .execute();
+    const [total, orders] = await Promise.all([totalP, ordersP]);
+    if (orders.length === 0) return { total, orders, tickets: [], events: [], partners: [] };
+
+    const orderIds = orders.map((o) => o.id);
+    const eventIds = [...new Set(orders.map((o) => o.event_id))];
+    // Import guarantees an event's org is its orders' org, so orders alone name every partner in refs.
+    const partnerIds = [...new Set(orders.flatMap((o) => (o.vendor_id === null ? [o.org_id] : [o.org_id, o.vendor_id])))];
+    const [tickets, events, partners] = await Promise.all([
+      this.db
+        .selectFrom('tickets')
+        .selectAll()
+        .where('order_id', 'in', orderIds)
+        .orderBy('order_id')
+        .orderBy('position')
+        .execute(),
+      this.db.selectFrom('events').selectAll().where('id', 'in', eventIds).execute(),
+      this.db.selectFrom('partners').selectAll().where('id', 'in', partnerIds).execute(),
+    ]);
+    return { total, orders, tickets, events, partners };
+  }
+}

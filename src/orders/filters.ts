@@ -149,7 +149,7 @@ function parseCreatedAt(raw: Raw, errors: string[]): { from?: number; to?: numbe
   // t < end  <=>  t < ceil(end).
   return {
     ...(from ? { from: Math.ceil(from.start / 1000) } : {}),
-    ...(to ? { to: Math.ceil(to.end / 1000) } : {}),
+    ...(to ? { to: Math.ceil(to.start / 1000) + 1 } : {}),
     ...(from || to ? { echo: `${fromText},${toText}` } : {}),
   };
 }

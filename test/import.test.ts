@@ -77,6 +77,29 @@ describe.each(DIALECTS)('import (%s)', (dialect) => {
     expect(await count('orders')).toBe(0);
   });
 
+  it('accepts customer.lang null and years before 100, and gives them back', async () => {
+    const early = order({
+      id: 'bd39c3108cd381a4891e07e0',
+      number: 777,
+      'tickets.0.id': 'bd31fbfb306fdcc187b91179',
+      created_at: '0050-02-28 23:59:59',
+      expired_after: '0050-03-01 00:14:59',
+      'settings.customer': { name: 'Ann', email: null, phone: null, lang: null },
+    });
+    await importLines(t.db, [orgLine, vendorLine, eventLine, early]);
+    const row = await t.db.kysely.selectFrom('orders').selectAll().where('id', '=', 'bd39c3108cd381a4891e07e0').executeTakeFirstOrThrow();
+    const { OrderMapper } = await import('../src/orders/mappers.js');
+    const back = OrderMapper.toApi(row, []);
+    expect(back.created_at).toBe('0050-02-28 23:59:59');
+    expect(back.expired_after).toBe('0050-03-01 00:14:59');
+    expect(back.settings.customer).toEqual({ name: 'Ann', email: null, phone: null, lang: null });
+    await t.db.kysely.deleteFrom('tickets').execute();
+    await t.db.kysely.deleteFrom('order_access').execute();
+    await t.db.kysely.deleteFrom('orders').execute();
+    await t.db.kysely.deleteFrom('events').execute();
+    await t.db.kysely.deleteFrom('partners').execute();
+  });
+
   it('resolves references within the file (also forward) or the database', async () => {
     // order before its event and partners
     await importLines(t.db, [orderLine, eventLine, vendorLine, orgLine]);

@@ -3,7 +3,7 @@
  * (string or repeated string) or from a JSON body (arrays, booleans), with
  * every problem collected so that one response names them all.
  */
-import { daysInMonth, parseOffsetMinutes } from '../shared/time.js';
+import { daysInMonth, parseOffsetMinutes, utcMs } from '../shared/time.js';
 import { ORDER_STATUSES, type OrderStatus } from './schemas.js';
 
 export interface OrderFilters {
@@ -101,7 +101,7 @@ export function parseBound(text: string): Bound | undefined {
             ? 1000
             : 1000 / 10 ** fraction.length;
   const start =
-    Date.UTC(year, month - 1, day, hour, minute, second) +
+    utcMs(year, month - 1, day, hour, minute, second) +
     (fraction === undefined ? 0 : Number(`0.${fraction}`) * 1000) -
     offset * 60_000;
   return { start, end: start + unit };
@@ -149,7 +149,7 @@ function parseCreatedAt(raw: Raw, errors: string[]): { from?: number; to?: numbe
   // t < end  <=>  t < ceil(end).
   return {
     ...(from ? { from: Math.ceil(from.start / 1000) } : {}),
-    ...(to ? { to: Math.ceil(to.start / 1000) + 1 } : {}),
+    ...(to ? { to: Math.ceil(to.end / 1000) } : {}),
     ...(from || to ? { echo: `${fromText},${toText}` } : {}),
   };
 }

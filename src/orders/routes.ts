@@ -6,21 +6,23 @@ import type { OrdersService } from './service.js';
 const StringOrList = (description: string) =>
   Type.Union([Type.String(), Type.Array(Type.String())], { description });
 
-/** Query parameters as documented; values are checked by the service so every problem is reported at once. */
+/**
+ * Query parameters as documented. Each accepts a string or a repeated value so
+ * that Fastify never rejects one on its own: the service checks them all and
+ * reports every problem at once (SPEC §6).
+ */
 export const ListQuery = Type.Object(
   {
     created_at: Type.Optional(
-      Type.String({
-        description:
-          'FROM,TO — ISO 8601 date or date-time, either side may be empty; UTC unless an offset is written; both bounds inclusive at the precision written',
-        examples: ['2020-01-01,2020-02-01'],
-      }),
+      StringOrList(
+        'FROM,TO — ISO 8601 date or date-time, either side may be empty; UTC unless an offset is written; both bounds inclusive at the precision written. Example: 2020-01-01,2020-02-01',
+      ),
     ),
     status: Type.Optional(StringOrList('Order statuses, comma-separated and/or repeated: executed, in_progress, done, cancelled (or canceled), expired')),
     events: Type.Optional(StringOrList('Event ids, comma-separated and/or repeated')),
-    only_with_customer: Type.Optional(Type.String({ description: 'true/false (also 1/0, any case): only orders with customer data' })),
-    page: Type.Optional(Type.String({ description: 'Page number, integer ≥ 1 (default 1)' })),
-    page_size: Type.Optional(Type.String({ description: 'Orders per page, 1..200 (default 50)' })),
+    only_with_customer: Type.Optional(StringOrList('true/false (also 1/0, any case): only orders with customer data')),
+    page: Type.Optional(StringOrList('Page number, integer ≥ 1 (default 1)')),
+    page_size: Type.Optional(StringOrList('Orders per page, 1..200 (default 50)')),
   },
   { additionalProperties: true },
 );

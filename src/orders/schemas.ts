@@ -9,8 +9,13 @@ const closed = { additionalProperties: false } as const;
 
 /** `type: [X, 'null']` instead of anyOf: cheaper for fast-json-stringify and plainer in OpenAPI. */
 function Nullable<T extends TSchema>(schema: T, options: SchemaOptions = {}) {
-  const { type, ...rest } = schema as unknown as { type: string } & Record<string, unknown>;
-  return Type.Unsafe<Static<T> | null>({ ...rest, ...options, type: [type, 'null'] });
+  const { type, enum: values, ...rest } = schema as unknown as { type: string; enum?: unknown[] } & Record<string, unknown>;
+  return Type.Unsafe<Static<T> | null>({
+    ...rest,
+    ...options,
+    type: [type, 'null'],
+    ...(values ? { enum: [...values, null] } : {}),
+  });
 }
 
 export const Id = Type.String({

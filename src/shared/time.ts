@@ -8,15 +8,23 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+/** Date.UTC without its mapping of years 0..99 to 1900..1999. */
+export function utcMs(year: number, monthIndex: number, day: number, hour = 0, minute = 0, second = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, monthIndex, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime();
+}
+
 export function formatTimestamp(seconds: number): string {
   const d = new Date(seconds * 1000);
-  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(
+  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(
     d.getUTCMinutes(),
   )}:${pad2(d.getUTCSeconds())}`;
 }
 
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return new Date(utcMs(year, month, 0)).getUTCDate();
 }
 
 /** Offset like `Z`, `+03:00`, `+0300`, `-05` in minutes east of UTC, or undefined when malformed. */
@@ -50,5 +58,5 @@ export function parseTimestamp(value: unknown): number | undefined {
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const offset = m[7] === undefined ? 0 : parseOffsetMinutes(m[7]);
   if (offset === undefined) return undefined;
-  return Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - offset * 60;
+  return utcMs(year, month - 1, day, hour, minute, second) / 1000 - offset * 60;
 }

@@ -52,7 +52,9 @@ export async function createTestDb(dialect: Dialect): Promise<TestDb> {
   try {
     await admin.connect();
   } catch (err) {
-    throw new Error(`PostgreSQL is required for the tests and is not reachable at ${PG_ADMIN_URL}: ${(err as Error).message}`);
+    throw new Error(`PostgreSQL is required for the tests and is not reachable at ${PG_ADMIN_URL}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   await admin.query(`create database ${name}`);
   await admin.end();

@@ -13,6 +13,25 @@ export interface Config {
   readonly publicUrl: string;
   readonly dataDir: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly exports: ExportConfig;
+}
+
+export interface ExportConfig {
+  /** where large export files wait for download; shared by all nodes */
+  readonly dir: string;
+  /** a claimed job's lease; renewed by heartbeat every third of it */
+  readonly leaseMs: number;
+  /** first retry delay; doubled per attempt */
+  readonly retryBaseMs: number;
+  readonly maxAttempts: number;
+  /** above this total size the e-mail carries a download link instead of files */
+  readonly maxAttachmentBytes: number;
+  /** export requests per partner per hour */
+  readonly rateLimitPerHour: number;
+  /** how often an idle worker looks for jobs */
+  readonly pollMs: number;
+  /** how long a download link works */
+  readonly linkTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -67,6 +86,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const text = get(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
+      return fallback;
+    }
+    return n;
+  };
+  const exports: ExportConfig = Object.freeze({
+    dir: resolve(get('EXPORT_DIR') ?? join(dataDir, 'exports')),
+    leaseMs: int('EXPORT_LEASE_MS', 30_000, 1000, 3_600_000),
+    retryBaseMs: int('EXPORT_RETRY_BASE_MS', 10_000, 0, 3_600_000),
+    maxAttempts: int('EXPORT_MAX_ATTEMPTS', 5, 1, 100),
+    maxAttachmentBytes: int('EXPORT_MAX_ATTACHMENT_BYTES', 20 * 1024 * 1024, 0, 1024 ** 3),
+    rateLimitPerHour: int('EXPORT_RATE_LIMIT', 20, 1, 1_000_000),
+    pollMs: int('EXPORT_POLL_MS', 1000, 10, 60_000),
+    linkTtlMs: int('EXPORT_LINK_TTL_DAYS', 7, 1, 365) * 86_400_000,
+  });
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     databaseUrl,
@@ -77,5 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     dataDir,
     logLevel: logLevel as Config['logLevel'],
+    exports,
   });
 }

@@ -46,4 +46,28 @@ describe.each(DIALECTS)('service endpoints (%s)', (dialect) => {
     expect(res2.statusCode).toBe(404);
     expect(res2.json()).toEqual({ error: 'not_found', reason: 'no route for GET /nope', errors: ['no route for GET /nope'] });
   });
+
+  it('parser-level errors over real HTTP keep the error body; 1000 event ids fit in the URL', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const badUrl = await fetch(`${address}/v2/%ZZ`);
+    expect(badUrl.status).toBe(400);
+    expect(await badUrl.json()).toEqual({ error: 'invalid_request', reason: 'the URL is malformed', errors: ['the URL is malformed'] });
+
+    const huge = await fetch(`${address}/healthz`, { headers: { 'x-filler': 'a'.repeat(70 * 1024) } });
+    expect(huge.status).toBe(431);
+    expect(((await huge.json()) as { error: string }).error).toBe('invalid_request');
+
+    const ids = Array.from({ length: 1000 }, (_, i) => i.toString(16).padStart(24, '0')).join(',');
+    const many = await fetch(`${address}/v2/resources/orders?events=${ids}`);
+    expect(many.status).toBe(401); // got past the parser to authentication
+  });
+
+  it('a page number too long to be finite is refused, not a 500', async () => {
+    const { authFor } = await import('./support/app.js');
+    await t.db.kysely.insertInto('partners').values({ id: 'f00000000000000000000001', name: 'P' }).execute();
+    const auth = await authFor(t.db, 'f00000000000000000000001');
+    const res = await app.inject({ url: `/v2/resources/orders?page=${'9'.repeat(400)}`, headers: { authorization: auth } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'invalid_request', reason: 'page is too large', errors: ['page is too large'] });
+  });
 });

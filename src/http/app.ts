@@ -8,7 +8,7 @@ import { ping, type Db } from '../db/database.js';
 import { OrdersRepository } from '../orders/repository.js';
 import { orderRoutes } from '../orders/routes.js';
 import { OrdersService } from '../orders/service.js';
-import { installErrorHandling, sendError } from './errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling, sendError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,8 +27,11 @@ export async function buildApp({ db, logger, bodyLimit = 64 * 1024 }: AppOptions
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit,
-    // Clients may send `Authorization` etc. in any case; keep defaults otherwise.
     routerOptions: { ignoreTrailingSlash: true },
+    // 64 KiB of request line and headers: room for a list of 1000 event ids.
+    http: { maxHeaderSize: 64 * 1024 },
+    frameworkErrors,
+    clientErrorHandler,
   }) as unknown as FastifyInstance;
 
   installErrorHandling(app);

@@ -40,6 +40,27 @@ function clientError(error: FastifyError): { status: number; code: ErrorCode; re
   return { status, code: status === 404 ? 'not_found' : 'invalid_request', reason: 'the request is invalid' };
 }
 
+/** Errors Fastify raises before routing (a malformed URL): same body as everything else. */
+export function frameworkErrors(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  void sendError(reply, 400, 'invalid_request', error.code === 'FST_ERR_BAD_URL' ? 'the URL is malformed' : 'the request is invalid');
+}
+
+/**
+ * Errors of the HTTP parser itself (headers too large, a broken request
+ * line) happen before Fastify has a request; answer them with the same body.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException & { bytesParsed?: number }, socket: import('node:net').Socket): void {
+  if (!socket.writable) return;
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const reason = tooLarge ? 'the request headers are too large' : 'the request is malformed';
+  const body = JSON.stringify({ error: 'invalid_request', reason, errors: [reason] });
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {

@@ -222,8 +222,13 @@ function parseInteger(name: string, raw: Raw, errors: string[], min: number, max
     errors.push(message);
     return undefined;
   }
-  // Beyond 2^53 a page number is certainly past the end; keep it as +Infinity-like.
+  // Beyond 2^53 a page number is certainly past the end and is answered as
+  // such; only a number too long to be finite at all is refused.
   const n = Number(text);
+  if (!Number.isFinite(n)) {
+    errors.push(`${name} is too large`);
+    return undefined;
+  }
   if (n < min || n > max) {
     errors.push(message);
     return undefined;

@@ -28,7 +28,7 @@ export class InvalidRequestError extends DomainError {
   readonly code = 'invalid_request' as const;
   readonly status = 400;
   constructor(errors: readonly string[]) {
-    super(errors.length === 1 ? errors[0]! : `${errors.length} parameters are invalid: ${errors.join('; ')}`, errors);
+    super(errors.length === 1 ? errors[0]! : `${errors.length} problems found: ${errors.join('; ')}`, errors);
   }
 }
 

@@ -4,6 +4,7 @@
  * (bad JSON, body too large, wrong media type) get the same shape; anything
  * else is logged and answered as a bare 500 without details.
  */
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { DomainError, RateLimitedError, UnauthorizedError, type ErrorCode } from '../shared/errors.js';
 
@@ -49,7 +50,7 @@ export function frameworkErrors(error: FastifyError, _request: unknown, reply: F
  * Errors of the HTTP parser itself (headers too large, a broken request
  * line) happen before Fastify has a request; answer them with the same body.
  */
-export function clientErrorHandler(error: NodeJS.ErrnoException & { bytesParsed?: number }, socket: import('node:net').Socket): void {
+export function clientErrorHandler(error: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Socket): void {
   if (!socket.writable) return;
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
   const status = tooLarge ? 431 : 400;

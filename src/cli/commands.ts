@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { ApiKeysRepository } from '../auth/repository.js';
 import { ApiKeysService } from '../auth/service.js';
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { openDb, type Db } from '../db/database.js';
 import { migrateToLatest } from '../db/migrations.js';
@@ -12,7 +13,11 @@ import { buildApp } from '../http/app.js';
 import { readLines } from '../import/lines.js';
 import { importItems, importLines, type ImportSummary } from '../import/service.js';
 import type { ImportItem } from '../import/validate.js';
+import { ExportsRepository } from '../exports/repository.js';
+import { createMailer } from '../exports/mail.js';
+import { ExportWorker } from '../exports/worker.js';
 import { createLogger } from '../logger.js';
+import { createMetrics, type Metrics } from '../metrics.js';
 import { demoPartners, generateSeed } from '../seed/generator.js';
 import { progress } from './progress.js';
 
@@ -142,30 +147,55 @@ export interface ServeOptions {
   banner?: (url: string) => string;
 }
 
-/** Runs the HTTP API until SIGTERM/SIGINT. */
-export async function serve(config: Config, db: Db, options: ServeOptions): Promise<void> {
-  const logger = createLogger(config.logLevel);
-  const app = await buildApp({ db, logger });
-  const address = await app.listen({ port: options.port, host: options.host });
-  const url = address.replace('://[::1]', '://localhost');
-  logger.info({ url }, 'kassa is listening');
-  if (options.banner) process.stdout.write(options.banner(url));
-  await new Promise<void>((resolve) => {
+function startWorker(config: Config, db: Db, logger: Logger, metrics: Metrics): ExportWorker {
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir });
+  const worker = new ExportWorker({ db, config, mailer, logger: logger.child({ component: 'worker' }), metrics });
+  worker.start();
+  return worker;
+}
+
+/** Resolves on the first SIGTERM or SIGINT. */
+function untilSignal(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');
-      void app
-        .close()
-        .then(() => db.close())
-        .finally(resolve);
+      resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
 }
 
+/** Runs the HTTP API (and, unless told not to, the export worker) until SIGTERM/SIGINT. */
+export async function serve(config: Config, db: Db, options: ServeOptions): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const repository = new ExportsRepository(db);
+  const metrics = createMetrics(() => repository.countsByStatus());
+  const worker = options.worker ? startWorker(config, db, logger, metrics) : null;
+  const app = await buildApp({ db, logger, config, metrics, ...(worker ? { onExportQueued: () => worker.nudge() } : {}) });
+  const address = await app.listen({ port: options.port, host: options.host });
+  const url = address.replace('://[::1]', '://localhost');
+  logger.info({ url, worker: worker !== null }, 'kassa is listening');
+  if (options.banner) process.stdout.write(options.banner(url));
+  await untilSignal(logger);
+  // Stop taking requests and jobs; a job being generated is released, one being sent is finished.
+  await Promise.all([app.close(), worker?.stop()]);
+  await db.close();
+}
+
 export async function serveCommand(config: Config, options: ServeOptions): Promise<void> {
   const db = await openMigrated(config);
   await serve(config, db, options);
+}
+
+/** The export worker alone, for scaled deployments. */
+export async function workerCommand(config: Config): Promise<void> {
+  const db = await openMigrated(config);
+  const logger = createLogger(config.logLevel);
+  const worker = startWorker(config, db, logger, createMetrics());
+  await untilSignal(logger);
+  await worker.stop();
+  await db.close();
 }
 
 export const DEMO_ORDERS = 20_000;

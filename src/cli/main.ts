@@ -12,6 +12,7 @@ import {
   migrateCommand,
   seedCommand,
   serveCommand,
+  workerCommand,
 } from './commands.js';
 
 function integer(min: number, max: number) {
@@ -59,6 +60,11 @@ serveOptions(program.command('demo').description('seed demo data into an empty d
     await demoCommand(c, { port: opts.port ?? c.port, host: opts.host ?? c.host, worker: opts.worker });
   },
 );
+
+program
+  .command('worker')
+  .description('run the export worker only (applies pending migrations first)')
+  .action(async () => workerCommand(cfg()));
 
 program
   .command('migrate')

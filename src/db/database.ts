@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Database } from './types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -40,10 +41,10 @@ export function openSqlite(url: string, options: { readonly?: boolean } = {}): S
   return db;
 }
 
-export function openDb(url: string, options: { poolSize?: number } = {}): Db {
+export function openDb(url: string, options: { poolSize?: number; readonly?: boolean } = {}): Db {
   const dialect = dialectOf(url);
   if (dialect === 'sqlite') {
-    const database = openSqlite(url);
+    const database = openSqlite(url, { readonly: options.readonly ?? false });
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     return { kysely, dialect, close: () => kysely.destroy() };
   }
@@ -51,7 +52,8 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
   // An idle client's error (server restart) must not crash the process; the
   // next query reports it through the normal path.
   pool.on('error', () => undefined);
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // pg-cursor lets Kysely's .stream() read big results in chunks (exports).
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
   return { kysely, dialect, close: () => kysely.destroy() };
 }
 

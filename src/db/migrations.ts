@@ -127,6 +127,57 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('api_keys_partner').on('api_keys').column('partner_id').execute();
       },
     },
+    '0002_exports': {
+      async up(db: Kysely<unknown>) {
+        // Times in this table are milliseconds: the job queue schedules retries
+        // and leases below the second.
+        await db.schema
+          .createTable('exports')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('partner_id', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('email', 'text', (c) => c.notNull())
+          .addColumn('format', 'text', (c) => c.notNull())
+          .addColumn('lang', 'text', (c) => c.notNull())
+          .addColumn('tz', 'text', (c) => c.notNull())
+          .addColumn('filters', 'text', (c) => c.notNull())
+          .addColumn('query', 'text', (c) => c.notNull())
+          .addColumn('params_hash', 'text', (c) => c.notNull())
+          .addColumn('idempotency_key', 'text')
+          .addColumn('orders', 'bigint')
+          .addColumn('tickets', 'bigint')
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('max_attempts', 'integer', (c) => c.notNull())
+          .addColumn('error', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('run_at', 'bigint', (c) => c.notNull())
+          .addColumn('locked_by', 'text')
+          .addColumn('locked_until', 'bigint')
+          .addColumn('started_at', 'bigint')
+          .addColumn('finished_at', 'bigint')
+          .addColumn('file_path', 'text')
+          .addColumn('file_name', 'text')
+          .addColumn('file_type', 'text')
+          .addColumn('file_size', 'bigint')
+          .addColumn('file_token_hash', 'text')
+          .addColumn('file_expires_at', 'bigint')
+          .execute();
+        // The status endpoints: one partner's exports, newest first; also the rate limit window.
+        await db.schema.createIndex('exports_partner').on('exports').columns(['partner_id', 'created_at', 'id']).execute();
+        // Claiming: due queued jobs and expired leases.
+        await db.schema.createIndex('exports_claim').on('exports').columns(['status', 'run_at']).execute();
+        // One live export per (partner, Idempotency-Key); keys older than 24 h are released by setting them null.
+        await db.schema
+          .createIndex('exports_idempotency')
+          .on('exports')
+          .columns(['partner_id', 'idempotency_key'])
+          .unique()
+          .where(sql.ref('idempotency_key'), 'is not', null)
+          .execute();
+        // Expired download files are looked up by expiry.
+        await db.schema.createIndex('exports_file_expiry').on('exports').column('file_expires_at').execute();
+      },
+    },
   };
 }
 

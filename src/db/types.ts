@@ -102,6 +102,41 @@ export interface ApiKeyTable {
   revoked_at: number | null;
 }
 
+export interface ExportTable {
+  id: string;
+  partner_id: string;
+  status: string;
+  email: string;
+  format: string;
+  lang: string;
+  tz: string;
+  /** JSON: the filters as the caller wrote them, normalised (FilterEcho) */
+  filters: string;
+  /** JSON: the parsed filters the worker queries with (OrderFilters) */
+  query: string;
+  /** SHA-256 of the normalised parameters, to compare Idempotency-Key replays */
+  params_hash: string;
+  idempotency_key: string | null;
+  orders: number | null;
+  tickets: number | null;
+  attempts: number;
+  max_attempts: number;
+  error: string | null;
+  /** milliseconds since the epoch, like every time in this table */
+  created_at: number;
+  run_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  file_path: string | null;
+  file_name: string | null;
+  file_type: string | null;
+  file_size: number | null;
+  file_token_hash: string | null;
+  file_expires_at: number | null;
+}
+
 export interface Database {
   partners: PartnerTable;
   events: EventTable;
@@ -109,6 +144,7 @@ export interface Database {
   tickets: TicketTable;
   order_access: OrderAccessTable;
   api_keys: ApiKeyTable;
+  exports: ExportTable;
 }
 
 export type PartnerRow = Selectable<PartnerTable>;
@@ -120,3 +156,4 @@ export type NewTicketRow = Insertable<TicketTable>;
 export type OrderAccessRow = Selectable<OrderAccessTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;
 export type ApiKeyUpdate = Updateable<ApiKeyTable>;
+export type ExportRow = Selectable<ExportTable>;

@@ -5,6 +5,11 @@ import type { Logger } from 'pino';
 import { ApiKeysRepository } from '../auth/repository.js';
 import { ApiKeysService } from '../auth/service.js';
 import { ping, type Db } from '../db/database.js';
+import type { Config } from '../config.js';
+import { ExportsRepository } from '../exports/repository.js';
+import { downloadRoute, exportRoutes } from '../exports/routes.js';
+import { ExportsService } from '../exports/service.js';
+import { createMetrics, type Metrics } from '../metrics.js';
 import { OrdersRepository } from '../orders/repository.js';
 import { orderRoutes } from '../orders/routes.js';
 import { OrdersService } from '../orders/service.js';
@@ -20,10 +25,15 @@ declare module 'fastify' {
 export interface AppOptions {
   db: Db;
   logger: Logger;
+  config: Config;
+  /** shared with an in-process worker so /metrics shows its e-mails */
+  metrics?: Metrics;
+  /** called when an export is queued (wakes an in-process worker) */
+  onExportQueued?: () => void;
   bodyLimit?: number;
 }
 
-export async function buildApp({ db, logger, bodyLimit = 64 * 1024 }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ db, logger, config, metrics: given, onExportQueued, bodyLimit = 64 * 1024 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit,
@@ -55,6 +65,15 @@ export async function buildApp({ db, logger, bodyLimit = 64 * 1024 }: AppOptions
 
   const keys = new ApiKeysService(new ApiKeysRepository(db.kysely));
   const orders = new OrdersService(new OrdersRepository(db.kysely));
+  const exportsRepository = new ExportsRepository(db);
+  const exports = new ExportsService(exportsRepository, config.exports, onExportQueued);
+  const metrics = given ?? createMetrics(() => exportsRepository.countsByStatus());
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
 
   app.decorateRequest('partnerId', '');
 
@@ -69,12 +88,17 @@ export async function buildApp({ db, logger, bodyLimit = 64 * 1024 }: AppOptions
     }
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  downloadRoute(app, exports);
 
   await app.register(async (v2) => {
     v2.addHook('onRequest', async (request) => {
       request.partnerId = await keys.authenticate(request.headers.authorization);
     });
     orderRoutes(v2, orders);
+    exportRoutes(v2, exports);
   });
 
   return app;

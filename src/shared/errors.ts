@@ -42,6 +42,12 @@ export class NotFoundError extends DomainError {
   readonly status = 404;
 }
 
+/** A resource that existed and is gone for good (an expired download link). SPEC §6 has no own code for it. */
+export class GoneError extends DomainError {
+  readonly code = 'not_found' as const;
+  readonly status = 410;
+}
+
 export class ConflictError extends DomainError {
   readonly code = 'conflict' as const;
   readonly status = 409;

@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.js';
 import pino from 'pino';
 import { ApiKeysRepository } from '../../src/auth/repository.js';
 import { ApiKeysService } from '../../src/auth/service.js';
@@ -6,8 +10,18 @@ import { buildApp } from '../../src/http/app.js';
 import { importLines } from '../../src/import/service.js';
 import type { Db } from '../../src/db/database.js';
 
-export async function testApp(db: Db): Promise<FastifyInstance> {
-  const app = await buildApp({ db, logger: pino({ level: 'silent' }) });
+/** Configuration as a deployment would have it, from an environment given here (never the real one). */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: mkdtempSync(join(tmpdir(), 'kassa-data-')), ...env });
+}
+
+export async function testApp(db: Db, options: { config?: Config; onExportQueued?: () => void } = {}): Promise<FastifyInstance> {
+  const app = await buildApp({
+    db,
+    logger: pino({ level: 'silent' }),
+    config: options.config ?? testConfig(),
+    ...(options.onExportQueued ? { onExportQueued: options.onExportQueued } : {}),
+  });
   await app.ready();
   return app;
 }

@@ -11,6 +11,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly dialect: Dialect;
+  /** the DATABASE_URL it was opened from (a second connection may be opened to it) */
+  readonly url: string;
   close(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ export function openDb(url: string, options: { poolSize?: number; readonly?: boo
   if (dialect === 'sqlite') {
     const database = openSqlite(url, { readonly: options.readonly ?? false });
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-    return { kysely, dialect, close: () => kysely.destroy() };
+    return { kysely, dialect, url, close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // An idle client's error (server restart) must not crash the process; the
@@ -54,7 +56,7 @@ export function openDb(url: string, options: { poolSize?: number; readonly?: boo
   pool.on('error', () => undefined);
   // pg-cursor lets Kysely's .stream() read big results in chunks (exports).
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
-  return { kysely, dialect, close: () => kysely.destroy() };
+  return { kysely, dialect, url, close: () => kysely.destroy() };
 }
 
 export async function ping(db: Db): Promise<void> {

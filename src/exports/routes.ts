@@ -73,13 +73,17 @@ export function exportRoutes(app: FastifyInstance, service: ExportsService): voi
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    json(request, text, done);
+    if (text.trim() === '') return done(null, {});
+    void json(request, text, done);
   });
 
   app.post(
     '/v2/resources/orders/export',
     {
+      // No body at all (only query parameters) is an empty set of body fields.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         summary: 'Export orders to e-mail',
         description:

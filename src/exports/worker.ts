@@ -73,7 +73,7 @@ export class ExportWorker {
     this.repo = new ExportsRepository(options.db);
     // SQLite: a second, read-only connection, because an open iterate()
     // blocks every other statement on its connection (heartbeats, markSent).
-    this.readerDb = options.db.dialect === 'sqlite' ? openDb(options.config.databaseUrl, { readonly: true }) : null;
+    this.readerDb = options.db.dialect === 'sqlite' ? openDb(options.db.url, { readonly: true }) : null;
     this.reader = new ExportReader(this.readerDb ?? options.db);
   }
 

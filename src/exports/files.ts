@@ -1,0 +1,83 @@
+/**
+ * Export file writers (SPEC §4 "File contents"): the Orders and Tickets tables
+ * as one xlsx workbook or as two csv files, and the download package.
+ * Details of each format are in files/xlsx.ts and files/csv.ts.
+ */
+import { mkdir, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { fileStamp, ORDER_COLUMNS, SHEET_NAMES, TICKET_COLUMNS, orderHeaders, ticketHeaders } from './files/columns.js';
+import { CSV_CONTENT_TYPE, writeCsv } from './files/csv.js';
+import { TimeZoneConverter } from './files/timezone.js';
+import { CHECK_EVERY, EXCEL_MAX_ROWS, XLSX_CONTENT_TYPE, writeXlsx, xlsxTable } from './files/xlsx.js';
+import type { ExportFile, WriteFilesOptions, WrittenFiles } from './types.js';
+
+export { orderHeaders, ticketHeaders } from './files/columns.js';
+export { packForDownload, ZIP_CONTENT_TYPE } from './files/pack.js';
+export { CSV_CONTENT_TYPE } from './files/csv.js';
+export { XLSX_CONTENT_TYPE, EXCEL_MAX_ROWS } from './files/xlsx.js';
+
+/**
+ * Writes the export into `dir`: `orders-<stamp>.xlsx`, or `orders-<stamp>.csv`
+ * and `tickets-<stamp>.csv` (stamp = generatedAt in UTC, `20260115-103000`).
+ * Orders are read first; `tickets()` is called once they are all written.
+ * When `aborted()` turns true the writer stops with Error('export aborted');
+ * on any failure the files written so far are removed.
+ */
+export async function writeExportFiles(options: WriteFilesOptions): Promise<WrittenFiles> {
+  const tz = new TimeZoneConverter(options.tz);
+  const maxSheetRows = options.maxSheetRows ?? EXCEL_MAX_ROWS;
+  if (!Number.isInteger(maxSheetRows) || maxSheetRows < 2 || maxSheetRows > EXCEL_MAX_ROWS) {
+    throw new RangeError(`maxSheetRows must be an integer in 2..${EXCEL_MAX_ROWS}`);
+  }
+  const aborted = options.aborted ?? (() => false);
+  const stamp = fileStamp(options.generatedAt);
+  await mkdir(options.dir, { recursive: true });
+
+  if (options.format === 'xlsx') {
+    const filename = `orders-${stamp}.xlsx`;
+    const filePath = path.join(options.dir, filename);
+    const names = SHEET_NAMES[options.lang];
+    const { counts, size } = await writeXlsx({ path: filePath, tz, maxSheetRows, aborted }, [
+      xlsxTable({ name: names.orders, columns: ORDER_COLUMNS, headers: orderHeaders(options.lang, options.tz), rows: () => options.orders }),
+      xlsxTable({ name: names.tickets, columns: TICKET_COLUMNS, headers: ticketHeaders(options.lang, options.tz), rows: options.tickets }),
+    ]);
+    return {
+      files: [{ path: filePath, filename, contentType: XLSX_CONTENT_TYPE, size }],
+      orders: counts[0] ?? 0,
+      tickets: counts[1] ?? 0,
+    };
+  }
+
+  const written: ExportFile[] = [];
+  try {
+    const ordersName = `orders-${stamp}.csv`;
+    const ordersPath = path.join(options.dir, ordersName);
+    const orders = await writeCsv({
+      path: ordersPath,
+      headers: orderHeaders(options.lang, options.tz),
+      columns: ORDER_COLUMNS,
+      rows: options.orders,
+      tz,
+      checkEvery: CHECK_EVERY,
+      aborted,
+    });
+    written.push({ path: ordersPath, filename: ordersName, contentType: CSV_CONTENT_TYPE, size: orders.size });
+
+    const ticketsName = `tickets-${stamp}.csv`;
+    const ticketsPath = path.join(options.dir, ticketsName);
+    const tickets = await writeCsv({
+      path: ticketsPath,
+      headers: ticketHeaders(options.lang, options.tz),
+      columns: TICKET_COLUMNS,
+      rows: options.tickets(),
+      tz,
+      checkEvery: CHECK_EVERY,
+      aborted,
+    });
+    written.push({ path: ticketsPath, filename: ticketsName, contentType: CSV_CONTENT_TYPE, size: tickets.size });
+    return { files: written, orders: orders.count, tickets: tickets.count };
+  } catch (err) {
+    await Promise.all(written.map((f) => unlink(f.path).catch(() => undefined)));
+    throw err;
+  }
+}

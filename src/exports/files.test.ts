@@ -294,6 +294,15 @@ describe('writeExportFiles: xlsx', () => {
     expect(parts.has('xl/sharedStrings.xml')).toBe(false);
   });
 
+  it('cuts a text at Excel\'s 32,767 characters per cell (the csv keeps it whole)', async () => {
+    const long = 'я'.repeat(40_000);
+    const xlsx = await writeExportFiles(options({ orderRows: [order(1, { customer_name: long })] }));
+    const wb = await readXlsx(xlsx.files[0]!.path);
+    expect(wb.getWorksheet('Orders')!.getRow(2).getCell(16).value).toBe(long.slice(0, 32_767));
+    const csv = await writeExportFiles(options({ format: 'csv', orderRows: [order(1, { customer_name: long })] }));
+    expect((await readCsv(csv.files[0]!.path)).records[1]![15]).toBe(long);
+  });
+
   it('writes header-only sheets for empty input', async () => {
     const result = await writeExportFiles(options({ lang: 'ru' }));
     expect(result).toMatchObject({ orders: 0, tickets: 0 });

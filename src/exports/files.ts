@@ -39,7 +39,7 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
     const names = SHEET_NAMES[options.lang];
     const { counts, size } = await writeXlsx({ path: filePath, tz, maxSheetRows, aborted }, [
       xlsxTable({ name: names.orders, columns: ORDER_COLUMNS, headers: orderHeaders(options.lang, options.tz), rows: () => options.orders }),
-      xlsxTable({ name: names.tickets, columns: TICKET_COLUMNS, headers: ticketHeaders(options.lang, options.tz), rows: options.tickets }),
+      xlsxTable({ name: names.tickets, columns: TICKET_COLUMNS, headers: ticketHeaders(options.lang, options.tz), rows: () => options.tickets() }),
     ]);
     return {
       files: [{ path: filePath, filename, contentType: XLSX_CONTENT_TYPE, size }],

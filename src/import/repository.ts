@@ -2,8 +2,9 @@
  * Writes of the import (and of `kassa seed`, which feeds the same path).
  * Always used inside one transaction: all-or-nothing per file.
  */
-import type { Kysely } from 'kysely';
-import type { Database, EventTable, PartnerTable } from '../db/types.js';
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../db/database.js';
+import type { Database, EventTable, OrderAccessTable, OrderTable, PartnerTable, TicketTable } from '../db/types.js';
 import type { OrderRows } from '../orders/mappers.js';
 
 /** Rows per INSERT, keeping parameters below SQLite's 32766 and PostgreSQL's 65535. */
@@ -14,8 +15,88 @@ function chunks<T>(items: T[], columns: number): T[][] {
   return out;
 }
 
+type SqlTypes<T> = Record<keyof T & string, 'text' | 'bigint' | 'integer'>;
+
+const ORDER_TYPES: SqlTypes<OrderTable> = {
+  id: 'text',
+  number: 'bigint',
+  code: 'text',
+  status: 'text',
+  created_at: 'bigint',
+  done_at: 'bigint',
+  expired_after: 'bigint',
+  event_id: 'text',
+  org_id: 'text',
+  vendor_id: 'text',
+  origin: 'text',
+  promocodes: 'text',
+  invitation: 'integer',
+  send_tickets: 'integer',
+  subscribe_agree: 'integer',
+  has_customer: 'integer',
+  customer_name: 'text',
+  customer_email: 'text',
+  customer_phone: 'text',
+  customer_lang: 'text',
+  price: 'bigint',
+  discount: 'bigint',
+  nominal: 'bigint',
+  extra: 'bigint',
+  full_value: 'bigint',
+  tickets_count: 'integer',
+  sets_values: 'text',
+  viral_promocodes: 'text',
+  vendor_data: 'text',
+};
+const TICKET_TYPES: SqlTypes<TicketTable> = {
+  id: 'text',
+  order_id: 'text',
+  position: 'integer',
+  number: 'bigint',
+  serial: 'text',
+  barcode: 'text',
+  set_id: 'text',
+  status: 'text',
+  price: 'bigint',
+  discount: 'bigint',
+  nominal: 'bigint',
+  extra: 'bigint',
+  full_value: 'bigint',
+  seat: 'text',
+};
+const ACCESS_TYPES: SqlTypes<OrderAccessTable> = {
+  partner_id: 'text',
+  order_id: 'text',
+  created_at: 'bigint',
+  status: 'text',
+  event_id: 'text',
+  has_customer: 'integer',
+};
+
 export class ImportRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /**
+   * PostgreSQL bulk insert: one array parameter per column, zipped by
+   * unnest(). Parsing and planning stay constant however many rows, unlike a
+   * VALUES list with one parameter per cell.
+   */
+  private async pgInsert<T>(table: keyof Database, types: SqlTypes<T>, rows: T[], upsertOn?: string): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = Object.keys(types) as (keyof T & string)[];
+    const arrays = columns.map((c) => sql`${rows.map((r) => r[c] ?? null)}::${sql.raw(types[c])}[]`);
+    const upsert = upsertOn
+      ? sql` on conflict (${sql.ref(upsertOn)}) do update set ${sql.join(
+          columns.filter((c) => c !== upsertOn).map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`),
+        )}`
+      : sql``;
+    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})${upsert}`.execute(
+      this.db,
+    );
+  }
 
   async existingPartners(ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
@@ -50,7 +131,11 @@ export class ImportRepository {
   async numberOwners(numbers: number[]): Promise<Map<number, string>> {
     const out = new Map<number, string>();
     for (const part of chunks(numbers, 1)) {
-      const rows = await this.db.selectFrom('orders').select(['id', 'number']).where('number', 'in', part).execute();
+      const rows = await this.db
+        .selectFrom('orders')
+        .select(['id', 'number'])
+        .where('number', this.dialect === 'postgres' ? '=' : 'in', this.dialect === 'postgres' ? sql<number>`any(${part}::bigint[])` : part)
+        .execute();
       for (const r of rows) out.set(Number(r.number), r.id);
     }
     return out;
@@ -60,7 +145,11 @@ export class ImportRepository {
   async ticketOwners(ticketIds: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const part of chunks(ticketIds, 1)) {
-      const rows = await this.db.selectFrom('tickets').select(['id', 'order_id']).where('id', 'in', part).execute();
+      const rows = await this.db
+        .selectFrom('tickets')
+        .select(['id', 'order_id'])
+        .where('id', this.dialect === 'postgres' ? '=' : 'in', this.dialect === 'postgres' ? sql<string>`any(${part}::text[])` : part)
+        .execute();
       for (const r of rows) out.set(r.id, r.order_id);
     }
     return out;
@@ -70,6 +159,14 @@ export class ImportRepository {
   async writeOrders(batch: OrderRows[]): Promise<void> {
     if (batch.length === 0) return;
     const ids = batch.map((b) => b.order.id);
+    if (this.dialect === 'postgres') {
+      await this.db.deleteFrom('tickets').where('order_id', '=', sql<string>`any(${ids}::text[])`).execute();
+      await this.db.deleteFrom('order_access').where('order_id', '=', sql<string>`any(${ids}::text[])`).execute();
+      await this.pgInsert('orders', ORDER_TYPES, batch.map((b) => b.order as OrderTable), 'id');
+      await this.pgInsert('tickets', TICKET_TYPES, batch.flatMap((b) => b.tickets as TicketTable[]));
+      await this.pgInsert('order_access', ACCESS_TYPES, batch.flatMap((b) => b.access));
+      return;
+    }
     for (const part of chunks(ids, 1)) {
       await this.db.deleteFrom('tickets').where('order_id', 'in', part).execute();
       await this.db.deleteFrom('order_access').where('order_id', 'in', part).execute();

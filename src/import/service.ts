@@ -182,7 +182,7 @@ export type LineSource = AsyncIterable<string> | Iterable<string>;
 /** Imports NDJSON lines in one transaction; throws ImportFailed (and writes nothing) when any line is bad. */
 export async function importLines(db: Db, lines: LineSource, onProgress?: (lines: number) => void): Promise<ImportSummary> {
   return db.kysely.transaction().execute(async (trx) => {
-    const importer = new Importer(new ImportRepository(trx));
+    const importer = new Importer(new ImportRepository(trx, db.dialect));
     let n = 0;
     for await (const text of lines) {
       n++;
@@ -203,7 +203,7 @@ export async function importItems(
   onProgress?: (items: number) => void,
 ): Promise<ImportSummary> {
   return db.kysely.transaction().execute(async (trx) => {
-    const importer = new Importer(new ImportRepository(trx));
+    const importer = new Importer(new ImportRepository(trx, db.dialect));
     let n = 0;
     for await (const item of items) {
       n++;

@@ -15,8 +15,10 @@
  * money such as "-5.00" stays as it is.
  *
  * Rows are stringified in batches and written to the file stream, waiting for
- * 'drain' when it asks, so memory stays flat.
+ * 'drain' when it asks, so memory stays flat; between batches the event loop
+ * gets a turn.
  */
+import { setImmediate as tick } from 'node:timers/promises';
 import { stringify, type Options } from 'csv-stringify/sync';
 import { formatMoney } from '../../shared/money.js';
 import { looksLikeFormula, type CellKind, type CellValue, type Column } from './columns.js';
@@ -88,6 +90,7 @@ export async function writeCsv<R>(options: WriteCsvOptions<R>): Promise<{ count:
       if (batch.length >= BATCH) {
         await sink.write(stringify(batch, CSV_OPTIONS));
         batch = [];
+        await tick(); // let I/O, timers and requests of this process run
       }
     }
     if (options.aborted()) throw new Error('export aborted');

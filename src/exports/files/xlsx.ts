@@ -12,7 +12,8 @@
  *   header names it).
  * XML cannot hold a bare CR: a CR or CRLF inside a text comes back as LF
  * (Excel's own line break in a cell). exceljs drops the C0 control characters
- * XML 1.0 forbids.
+ * XML 1.0 forbids. A text longer than Excel's 32,767 characters per cell is cut
+ * there (Excel would call the file corrupt); the csv keeps it whole.
  *
  * Order of work: the Orders sheet(s) are written and committed before the first
  * Tickets sheet is opened. exceljs zips sheets one after another, so rows of a
@@ -22,8 +23,10 @@
  * that exceljs fills without looking at write()'s result, then through deflate,
  * the zip and the file. Every few hundred rows we wait while that sheet stream
  * holds more than ENTRY_BACKLOG bytes (internal field, checked defensively) or
- * while the file stream itself asks for 'drain'.
+ * while the file stream itself asks for 'drain', after giving the event loop a
+ * turn.
  */
+import { setImmediate as tick } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
 import type { Row, Style, Worksheet } from 'exceljs';
 import type { CellKind, CellValue, Column } from './columns.js';
@@ -66,6 +69,9 @@ export interface WriteXlsxOptions {
 
 type CellInput = string | number | Date | undefined;
 
+/** Excel refuses a workbook with a longer text in a cell. */
+export const EXCEL_MAX_TEXT = 32_767;
+
 function cellInput(kind: CellKind, value: CellValue, tz: TimeZoneConverter): CellInput {
   if (value === null) return undefined;
   switch (kind) {
@@ -74,12 +80,12 @@ function cellInput(kind: CellKind, value: CellValue, tz: TimeZoneConverter): Cel
     case 'time':
       return tz.wallDate(value as number);
     default:
-      return value;
+      return typeof value === 'string' && value.length > EXCEL_MAX_TEXT ? value.slice(0, EXCEL_MAX_TEXT) : value;
   }
 }
 
 /** The stream exceljs writes a sheet's XML into before the zip reads it (exceljs 4.4 internals). */
-function sheetBacklog(sheet: Worksheet): { length: number; stream: NodeJS.EventEmitter } | null {
+export function sheetBacklog(sheet: Worksheet): { length: number; stream: NodeJS.EventEmitter } | null {
   const pipes = (sheet as unknown as { stream?: { pipes?: unknown[] } }).stream?.pipes;
   const entry = pipes?.[0] as
     | (NodeJS.EventEmitter & { writableLength?: number; _writableState?: { length?: number } })
@@ -146,9 +152,10 @@ class SheetSeries<R> {
 
   /** Waits while the current sheet's XML or the file is backed up. */
   async relieve(): Promise<void> {
-    // Let I/O callbacks run: zlib deflates in the thread pool, but is fed from
-    // this thread; without a turn of the event loop it would wait for us.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // A turn of the event loop: zlib deflates in the thread pool but is fed
+    // from this thread, and timers (lease heartbeats) and requests of the
+    // same process must not starve behind a fast in-memory row source.
+    await tick();
     this.sink.check();
     if (this.sheet) {
       const backlog = sheetBacklog(this.sheet);

@@ -75,17 +75,20 @@ async function* countingOrders(items: Generator<ImportItem>, onOrder: (n: number
 }
 
 /** Seeds deterministic demo data through the import path, with progress on stderr. */
-async function seedInto(db: Db, orders: number, seed: number): Promise<void> {
+async function seedInto(db: Db, orders: number, seed: number, organisers?: number): Promise<void> {
   const bar = progress('seeding orders', orders);
-  const summary = await importItems(db, countingOrders(generateSeed({ orders, seed }), (n) => bar.update(n)));
+  const summary = await importItems(
+    db,
+    countingOrders(generateSeed({ orders, seed, ...(organisers ? { organisers } : {}) }), (n) => bar.update(n)),
+  );
   bar.end();
   say(`seeded ${describeSummary(summary)}`);
 }
 
-export async function seedCommand(config: Config, options: { orders: number; seed: number }): Promise<void> {
+export async function seedCommand(config: Config, options: { orders: number; seed: number; organisers?: number }): Promise<void> {
   const db = await openMigrated(config);
   try {
-    await seedInto(db, options.orders, options.seed);
+    await seedInto(db, options.orders, options.seed, options.organisers);
     const keys = new ApiKeysService(new ApiKeysRepository(db.kysely));
     process.stdout.write('partner\tname\tapi_key\n');
     for (const p of demoPartners(options.seed)) {

@@ -76,7 +76,8 @@ program
   .description("write deterministic demo data and print the demo partners' API keys")
   .addOption(new Option('--orders <n>', 'number of orders').argParser(integer(0, 100_000_000)).default(1000))
   .addOption(new Option('--seed <s>', 'random seed').argParser(integer(0, 2 ** 31 - 1)).default(1))
-  .action(async (opts: { orders: number; seed: number }) => seedCommand(cfg(), opts));
+  .addOption(new Option('--organisers <n>', 'how many demo organisers own events (1 puts every order in one tenant)').argParser(integer(1, 5)))
+  .action(async (opts: { orders: number; seed: number; organisers?: number }) => seedCommand(cfg(), opts));
 
 program
   .command('import')

@@ -200,3 +200,18 @@ describe('generateSeed', () => {
     expect(orders.some((o) => o.tickets.some((t) => t.barcode === null))).toBe(true);
   });
 });
+
+describe('organisers option', () => {
+  it('with one organiser every event and order belongs to the first demo organiser', async () => {
+    const { generateSeed: gen, demoPartners: partners } = await import('./generator.js');
+    const first = partners(5)[0]!.id;
+    const items = [...gen({ orders: 200, seed: 5, organisers: 1 })];
+    const events = items.filter((i) => i.kind === 'event');
+    const orders = items.filter((i) => i.kind === 'order');
+    expect(events.length).toBeGreaterThan(10);
+    expect(new Set(events.map((e) => (e.value as { org: string }).org))).toEqual(new Set([first]));
+    expect(orders).toHaveLength(200);
+    expect(new Set(orders.map((o) => (o.value as { org: string }).org))).toEqual(new Set([first]));
+    expect(() => [...gen({ orders: 1, seed: 5, organisers: 6 })]).toThrow(RangeError);
+  });
+});

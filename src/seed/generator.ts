@@ -18,6 +18,12 @@ import { formatTimestamp } from '../shared/time.js';
 export interface SeedOptions {
   orders: number;
   seed: number;
+  /**
+   * How many of the demo organisers own events (default all). With 1, every
+   * event and so every order belongs to the first organiser: one tenant that
+   * sees the whole data set (the export benchmark's million orders).
+   */
+  organisers?: number;
 }
 
 export interface DemoPartner {
@@ -380,7 +386,7 @@ interface Catalog {
   ids: Ids;
 }
 
-function buildCatalog(seed: number): Catalog {
+function buildCatalog(seed: number, organisers = ORGS.length): Catalog {
   const rng = new Rng(seed, 1);
   const ids = new Ids(new Rng(seed, 2));
 
@@ -402,7 +408,7 @@ function buildCatalog(seed: number): Catalog {
     const own: CatalogEvent[] = [];
     const popularity: number[] = [];
     for (let k = 0; k < count; k++) {
-      const e = buildEvent(rng, ids, titles[t++] as string, (orgs[orgIndex] as DemoPartner).id);
+      const e = buildEvent(rng, ids, titles[t++] as string, (orgs[orgIndex % organisers] as DemoPartner).id);
       own.push(e);
       events.push(e);
       popularity.push(1 + rng.int(10));
@@ -691,11 +697,15 @@ export function generateSeed(options: SeedOptions): Generator<ImportItem> {
   if (!Number.isSafeInteger(options.orders) || options.orders < 0) {
     throw new RangeError(`orders must be a non-negative integer, got ${options.orders}`);
   }
+  const organisers = options.organisers ?? ORGS.length;
+  if (!Number.isInteger(organisers) || organisers < 1 || organisers > ORGS.length) {
+    throw new RangeError(`organisers must be an integer from 1 to ${ORGS.length}, got ${organisers}`);
+  }
   return items(options);
 }
 
-function* items({ orders, seed }: SeedOptions): Generator<ImportItem> {
-  const catalog = buildCatalog(seed);
+function* items({ orders, seed, organisers }: SeedOptions): Generator<ImportItem> {
+  const catalog = buildCatalog(seed, organisers);
   for (const p of catalog.partners) yield { kind: 'partner', value: { id: p.id, name: p.name } };
   for (const e of catalog.events) yield { kind: 'event', value: e.event };
   const stream = new OrderStream(seed, catalog);

@@ -71,6 +71,8 @@ export function exportRoutes(app: FastifyInstance, service: ExportsService): voi
   // with only query parameters, not malformed JSON.
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // Only JSON bodies: a text/plain body is a 415, like any other media type.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, {});

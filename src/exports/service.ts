@@ -40,6 +40,10 @@ function single(name: string, value: unknown, errors: string[]): unknown {
 }
 
 function parseEmail(raw: unknown, errors: string[]): string | undefined {
+  if (Array.isArray(raw) && raw.length > 1) {
+    errors.push('email must be given once: one address receives the file');
+    return undefined;
+  }
   const value = single('email', raw, errors);
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
     errors.push('email is required: the address that receives the file');
@@ -75,7 +79,8 @@ function parseTz(raw: unknown, errors: string[]): string {
   const value = single('tz', raw, errors);
   if (value === undefined || value === null || value === '') return 'UTC';
   if (typeof value === 'string' && /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(value.trim()) && isTimeZone(value.trim())) {
-    return value.trim();
+    // The zone's canonical spelling (europe/moscow -> Europe/Moscow), so headers and idempotency agree.
+    return new Intl.DateTimeFormat('en-US', { timeZone: value.trim() }).resolvedOptions().timeZone;
   }
   errors.push(`tz must be an IANA time zone such as Europe/Moscow or UTC, got ${JSON.stringify(value)}`);
   return 'UTC';

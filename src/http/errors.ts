@@ -34,6 +34,9 @@ function clientError(error: FastifyError): { status: number; code: ErrorCode; re
       break;
   }
   if (error.validation) {
+    if (error.validationContext === 'body' && error.validation.some((v) => v.instancePath === '' && v.keyword === 'type')) {
+      return { status: 400, code: 'invalid_request', reason: 'the request body must be a JSON object' };
+    }
     const errors = error.validation.map((v) => `${(v.instancePath || error.validationContext) ?? 'request'} ${v.message ?? 'is invalid'}`.trim());
     return { status: 400, code: 'invalid_request', reason: errors[0] ?? 'the request is invalid', errors };
   }

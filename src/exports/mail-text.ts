@@ -4,7 +4,7 @@
  * plain text and as HTML, so the two parts always say the same thing.
  */
 import type { FilterEcho } from '../orders/filters.js';
-import type { ExportFile, ExportFormat, ExportLang } from './types.js';
+import type { ExportFormat, ExportLang, ExportMailInput } from './types.js';
 
 /** Russian groups thousands with a no-break space, so `1 234` never wraps between the groups. */
 const NBSP = '\u00a0';
@@ -184,19 +184,8 @@ export function renderHtml(blocks: Block[], lang: ExportLang, title: string): st
 // ---------------------------------------------------------------------------
 // The texts
 
-export interface MailTextInput {
-  exportId: string;
-  lang: ExportLang;
-  tz: string;
-  format: ExportFormat;
-  filters: FilterEcho;
-  orders: number;
-  tickets: number;
-  generatedAt: Date;
-  attachments: ExportFile[] | null;
-  downloadUrl: string | null;
-  linkExpiresAt: Date | null;
-}
+/** What the texts need: the e-mail input without its envelope. */
+export type MailTextInput = Omit<ExportMailInput, 'to' | 'from'>;
 
 export function mailSubject(input: Pick<MailTextInput, 'lang' | 'orders' | 'tickets'>): string {
   const { lang, orders, tickets } = input;

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { smtpError, startSmtp, type TestSmtp } from '../../test/support/smtp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   classifyMailError,
@@ -24,41 +24,6 @@ const EXPORT_ID = '5f1f0a2b3c4d5e6f7a8b9c0d';
 // ---------------------------------------------------------------------------
 // Test SMTP server (real smtp-server in-process, no TLS)
 
-interface TestServer {
-  port: number;
-  messages: Buffer[];
-  close(): Promise<void>;
-}
-
-async function startSmtp(rcpt?: (address: string) => Error | null): Promise<TestServer> {
-  const messages: Buffer[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      callback(rcpt ? rcpt(address.address) : null);
-    },
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        messages.push(Buffer.concat(chunks));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, messages, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-function smtpError(message: string, responseCode: number): Error {
-  return Object.assign(new Error(message), { responseCode });
-}
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -133,7 +98,7 @@ function input(overrides: Partial<ExportMailInput> = {}): ExportMailInput {
 }
 
 const mailers: Mailer[] = [];
-const servers: TestServer[] = [];
+const servers: TestSmtp[] = [];
 
 function mailer(options: Parameters<typeof createMailer>[0]): Mailer {
   const m = createMailer(options);
@@ -141,8 +106,9 @@ function mailer(options: Parameters<typeof createMailer>[0]): Mailer {
   return m;
 }
 
-async function smtp(rcpt?: (address: string) => Error | null): Promise<TestServer> {
-  const s = await startSmtp(rcpt);
+async function smtp(rcpt?: (address: string) => Error | null): Promise<TestSmtp> {
+  const s = await startSmtp();
+  s.onRcpt = rcpt ?? null;
   servers.push(s);
   return s;
 }

@@ -275,53 +275,6 @@ export class ExportsRepository {
   }
 }
 
-/** Row shapes of the two export passes. */
-export interface OrderExportRecord {
-  id: string;
-  number: number;
-  code: string | null;
-  status: string;
-  created_at: number;
-  done_at: number | null;
-  expired_after: number;
-  event_id: string;
-  event_title: string;
-  event_start: number;
-  org_id: string;
-  org_name: string;
-  vendor_id: string | null;
-  vendor_name: string | null;
-  origin: string;
-  customer_name: string | null;
-  customer_email: string | null;
-  customer_phone: string | null;
-  tickets_count: number;
-  price: number;
-  discount: number;
-  nominal: number;
-  extra: number;
-  full_value: number;
-  promocodes: string;
-}
-
-export interface TicketExportRecord {
-  order_number: number;
-  order_id: string;
-  order_status: string;
-  id: string;
-  number: number;
-  serial: string;
-  barcode: string | null;
-  set_id: string;
-  status: string;
-  seat: string | null;
-  price: number;
-  discount: number;
-  nominal: number;
-  extra: number;
-  full_value: number;
-}
-
 const CHUNK = 1000;
 
 /**
@@ -349,7 +302,7 @@ export class SnapshotReader {
     this.orders = new OrdersRepository(trx);
   }
 
-  orderRecords(partnerId: string, filters: OrderFilters): AsyncIterableIterator<OrderExportRecord> {
+  orderRecords(partnerId: string, filters: OrderFilters) {
     return this.orders
       .visible(partnerId, filters)
       .innerJoin('orders as o', 'o.id', 'order_access.order_id')
@@ -388,7 +341,7 @@ export class SnapshotReader {
       .stream(CHUNK);
   }
 
-  ticketRecords(partnerId: string, filters: OrderFilters): AsyncIterableIterator<TicketExportRecord> {
+  ticketRecords(partnerId: string, filters: OrderFilters) {
     return this.orders
       .visible(partnerId, filters)
       .innerJoin('orders as o', 'o.id', 'order_access.order_id')
@@ -416,3 +369,8 @@ export class SnapshotReader {
       .stream(CHUNK);
   }
 }
+
+type Streamed<F extends (...args: never[]) => AsyncIterableIterator<unknown>> = ReturnType<F> extends AsyncIterableIterator<infer R> ? R : never;
+/** Row shapes of the two export passes, as the queries select them. */
+export type OrderExportRecord = Streamed<SnapshotReader['orderRecords']>;
+export type TicketExportRecord = Streamed<SnapshotReader['ticketRecords']>;

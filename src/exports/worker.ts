@@ -7,7 +7,7 @@
  * send it again. Everything before the send is safe to repeat; the lease is
  * checked right before sending to keep that window small.
  */
-import { mkdir, rm, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -138,7 +138,9 @@ export class ExportWorker {
     const { leaseMs, retryBaseMs } = config.exports;
     if (job.attempts > job.max_attempts) {
       // Claimed again after its workers kept dying: stop trying.
-      await this.repo.markFailed(job.id, this.id, Date.now(), 'the export was interrupted too many times', true, retryBaseMs);
+      if ((await this.repo.markFailed(job.id, this.id, Date.now(), 'the export was interrupted too many times', true, retryBaseMs)) === 'failed') {
+        await this.removeAttemptDirs(job.id, null);
+      }
       metrics?.emails.inc({ result: 'failed' });
       return;
     }
@@ -226,6 +228,8 @@ export class ExportWorker {
       metrics?.emails.inc({ result: 'sent' });
       if (!(await this.repo.markSent(job.id, this.id, Date.now(), { orders: written.orders, tickets: written.tickets }))) {
         log.warn('sent, but the lease was lost before it was recorded');
+      } else {
+        await this.removeAttemptDirs(job.id, keepDir ? job.attempts : null);
       }
       log.info({ orders: written.orders, tickets: written.tickets, bytes: size, link: downloadUrl !== null }, 'export sent');
     } catch (err) {
@@ -239,13 +243,29 @@ export class ExportWorker {
         const reason =
           err instanceof DeliveryError ? `delivery failed: ${err.message}` : 'the file could not be generated (internal error; details are in the service log)';
         const outcome = await this.repo.markFailed(job.id, this.id, Date.now(), reason, permanent, retryBaseMs);
-        if (outcome === 'failed') metrics?.emails.inc({ result: 'failed' });
+        if (outcome === 'failed') {
+          metrics?.emails.inc({ result: 'failed' });
+          await this.removeAttemptDirs(job.id, null);
+        }
         log.warn({ err, outcome, permanent }, 'export attempt failed');
       }
     } finally {
       clearInterval(heartbeat);
       if (!keepDir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
+  }
+
+  /**
+   * Once this worker has finished the job: removes the directories of its
+   * other attempts (a worker killed mid-export never ran its own cleanup, and
+   * its partial file of customer data would stay on disk for good), and the
+   * job's directory itself unless `keep` names the attempt whose download
+   * file the e-mail links to.
+   */
+  private async removeAttemptDirs(jobId: string, keep: number | null): Promise<void> {
+    const jobDir = join(this.options.config.exports.dir, jobId);
+    const entries = keep === null ? ['.'] : (await readdir(jobDir).catch(() => [])).filter((e) => e !== String(keep));
+    for (const e of entries) await rm(join(jobDir, e), { recursive: true, force: true }).catch(() => undefined);
   }
 
   /** Deletes download files past their expiry (links answer 410 after that). */

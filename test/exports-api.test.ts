@@ -4,6 +4,8 @@
  * status, the files' contents against the list, retries and failures,
  * download links. (Process kills are in exports-processes.test.ts.)
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
@@ -411,6 +413,14 @@ describe.each(DIALECTS)('exports (%s)', (dialect) => {
         const gone = await app.inject({ url: path });
         expect(gone.statusCode).toBe(410);
         expect(gone.json()).toMatchObject({ error: 'not_found' });
+        // the expired file is deleted from disk and forgotten
+        const stored = (await exportsRows()).find((r) => r.id === id)!.file_path!;
+        expect(existsSync(stored)).toBe(true);
+        expect(await linkWorker.cleanupExpiredFiles()).toBe(1);
+        expect(existsSync(stored)).toBe(false);
+        expect(existsSync(join(small.exports.dir, id))).toBe(false);
+        expect((await exportsRows()).find((r) => r.id === id)!.file_path).toBeNull();
+        expect((await app.inject({ url: path })).statusCode).toBe(410);
       }
     } finally {
       await linkWorker.stop();

@@ -269,11 +269,15 @@ export class ExportWorker {
   }
 
   /** Deletes download files past their expiry (links answer 410 after that). */
-  private async cleanupExpiredFiles(): Promise<void> {
+  /** Deletes download files past their expiry (the link answers 410 from then on); the loop runs it every 10 minutes. */
+  async cleanupExpiredFiles(): Promise<number> {
     this.lastCleanup = Date.now();
-    for (const f of await this.repo.expiredFiles(Date.now())) {
-      await rm(join(f.file_path, '..'), { recursive: true, force: true }).catch(() => undefined);
+    const expired = await this.repo.expiredFiles(Date.now());
+    for (const f of expired) {
+      // The whole export's folder: the file's attempt folder and its now empty parent.
+      await rm(join(this.options.config.exports.dir, f.id), { recursive: true, force: true }).catch(() => undefined);
       await this.repo.clearFile(f.id);
     }
+    return expired.length;
   }
 }

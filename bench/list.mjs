@@ -1,0 +1,765 @@
+// List benchmark: GET /v2/resources/orders measured with autocannon next to
+// two floors measured in the same run (issue 4):
+//   (a) raw SQL — the same result (count, page of orders, their tickets,
+//       events and partners) by hand-written SQL straight through pg /
+//       better-sqlite3, no HTTP, no Kysely;
+//   (b) HTTP — a bare node:http server (a child process) answering the same
+//       request with the same pre-serialised body.
+// Datasets: PostgreSQL 1M orders (kassa_bench_1m), SQLite 200k orders
+// (.bench/sqlite-200k.db); reused when they already hold that many orders.
+// Usage: node bench/list.mjs [--quick] [--only pg|sqlite] [--duration S] [--warmup S]
+//   --quick   50k orders on both databases, short runs (CI: checks that it runs)
+// Prints a markdown table per database and writes .bench/results-<date>.{md,json}.
+// Exit 0 when the run completed (targets are reported, not enforced).
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// ---------------------------------------------------------------------------
+// Child mode: the HTTP floor. Serves pre-serialised bodies by request URL.
+if (process.argv[2] === '--floor-server') {
+  const dir = process.argv[3];
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+  const bodies = new Map(Object.entries(index).map(([url, file]) => [url, readFileSync(join(dir, file))]));
+  const server = createServer((req, res) => {
+    const body = bodies.get(req.url);
+    if (body === undefined) {
+      res.writeHead(404, { 'content-type': 'application/json', 'content-length': 2 });
+      res.end('{}');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
+  });
+  server.keepAliveTimeout = 72_000;
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+} else {
+  await main();
+}
+
+async function main() {
+  const { default: autocannon } = await import('autocannon');
+  const { default: Database } = await import('better-sqlite3');
+  const { default: pg } = await import('pg');
+
+  const argv = process.argv.slice(2);
+  const flag = (name) => argv.includes(`--${name}`);
+  const arg = (name, fallback) => {
+    const i = argv.indexOf(`--${name}`);
+    return i === -1 ? fallback : argv[i + 1];
+  };
+  const quick = flag('quick');
+  const only = arg('only', 'pg,sqlite').split(',');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const cli = join(root, 'dist/cli/main.js');
+  const benchDir = join(root, '.bench');
+  mkdirSync(benchDir, { recursive: true });
+  const pgBase = process.env.KASSA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+
+  const cfg = quick
+    ? {
+        pg: { db: 'kassa_bench_50k', orders: 50_000, minTenant: 0 },
+        sqlite: { file: join(benchDir, 'sqlite-50k.db'), orders: 50_000 },
+        warmup: 0.1, // autocannon, seconds
+        duration: 0.4,
+        sqlWarmupMs: 50,
+        sqlMs: 150,
+        sqlMinIterations: 5,
+      }
+    : {
+        pg: { db: 'kassa_bench_1m', orders: 1_000_000, minTenant: 400_000 },
+        sqlite: { file: join(benchDir, 'sqlite-200k.db'), orders: 200_000 },
+        warmup: 3,
+        duration: 10,
+        sqlWarmupMs: 1000,
+        sqlMs: 5000,
+        sqlMinIterations: 100,
+      };
+  if (argv.includes('--duration')) cfg.duration = Number(arg('duration'));
+  if (argv.includes('--warmup')) cfg.warmup = Number(arg('warmup'));
+  const TARGET = { p50Ratio: 1.5, throughput: 0.7, deepP50Ms: 100 };
+  const CONCURRENCY = [1, 16];
+
+  const children = new Set();
+  const killChildren = () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  };
+  process.on('exit', killChildren);
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      killChildren();
+      process.exit(130);
+    });
+  }
+
+  const log = (msg) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+  const t0 = performance.now();
+
+  // -------------------------------------------------------------------------
+  // helpers
+
+  function percentile(sorted, p) {
+    if (sorted.length === 0) return NaN;
+    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  }
+  function stats(latencies, seconds) {
+    const s = Float64Array.from(latencies).sort();
+    const sum = s.reduce((a, b) => a + b, 0);
+    return {
+      n: s.length,
+      p50: percentile(s, 50),
+      p99: percentile(s, 99),
+      mean: s.length ? sum / s.length : NaN,
+      rps: s.length / seconds,
+    };
+  }
+  const r2 = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
+
+  function freePort() {
+    return new Promise((resolve, reject) => {
+      const s = createNetServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
+    });
+  }
+
+  function kassa(args, databaseUrl) {
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, [cli, ...args], { env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' } }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`kassa ${args.join(' ')}: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+  }
+
+  /** An API key for the tenant (`kassa keys create` prints only the token on stdout). */
+  async function apiKey(databaseUrl, partner) {
+    const token = (await kassa(['keys', 'create', '--partner', partner, '--name', 'bench'], databaseUrl)).trim().split('\n').pop();
+    if (!/^[a-z0-9]{32}$/.test(token)) throw new Error(`kassa keys create printed no token: ${token}`);
+    return token;
+  }
+
+  function seedAsync(databaseUrl, orders) {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, 'seed', '--orders', String(orders), '--seed', '1'], {
+        env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      children.add(child);
+      let tail = '';
+      child.stderr.on('data', (d) => {
+        tail = (tail + d).slice(-4000);
+        if (!quick) process.stderr.write(d);
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => {
+        children.delete(child);
+        if (code === 0) resolve();
+        else reject(new Error(`kassa seed into ${databaseUrl} exited with ${code}:\n${tail}`));
+      });
+    });
+  }
+
+  async function startApi(databaseUrl) {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'kassa-bench-list-'));
+    let stderr = '';
+    const child = spawn(process.execPath, [cli, 'serve', '--no-worker', '--port', String(port)], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', DATA_DIR: dataDir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.add(child);
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      process.stderr.write(d);
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`kassa serve exited with ${child.exitCode} before /readyz:\n${stderr}`);
+      try {
+        const res = await fetch(`${base}/readyz`);
+        if (res.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`kassa serve (${databaseUrl}) not ready after 60 s:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { base, child, stop: () => stopChild(child).then(() => rmSync(dataDir, { recursive: true, force: true })) };
+  }
+
+  async function startFloorServer(dir) {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--floor-server', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.add(child);
+    const port = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) resolve(Number(out.trim()));
+      });
+      child.on('exit', (code) => reject(new Error(`HTTP floor server exited with ${code}`)));
+    });
+    return { base: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  }
+
+  function stopChild(child) {
+    return new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        children.delete(child);
+        return resolve();
+      }
+      child.once('exit', () => {
+        children.delete(child);
+        resolve();
+      });
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    });
+  }
+
+  /** autocannon with our own sub-millisecond latency record (autocannon's histogram is whole ms). */
+  async function cannon(url, connections, seconds, headers) {
+    const latencies = [];
+    const instance = autocannon({ url, connections, duration: seconds, headers, sampleInt: 100 });
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    });
+    const result = await instance;
+    // autocannon stops by dropping its connections: up to `connections` requests
+    // are still being answered by the server. Let them finish before the next run.
+    const sorted = Float64Array.from(latencies).sort();
+    await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(50, 1.5 * (percentile(sorted, 99) || 0)))));
+    const bad = result.non2xx + result.errors + result.timeouts;
+    if (bad > 0) {
+      throw new Error(
+        `${url} c=${connections}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts (status codes ${JSON.stringify(result.statusCodeStats)})`,
+      );
+    }
+    return stats(latencies, result.duration);
+  }
+
+  async function measureHttp(url, headers) {
+    const out = {};
+    for (const c of CONCURRENCY) {
+      await cannon(url, c, cfg.warmup, headers); // warm-up, discarded
+      out[c] = await cannon(url, c, cfg.duration, headers);
+    }
+    return out;
+  }
+
+  /** Sequential latency of an async/sync function: warm-up, then ≥ sqlMs and ≥ sqlMinIterations. */
+  async function measureSequential(fn, ms = cfg.sqlMs, minIterations = cfg.sqlMinIterations) {
+    const warmEnd = performance.now() + cfg.sqlWarmupMs;
+    do await fn();
+    while (performance.now() < warmEnd);
+    const latencies = [];
+    const start = performance.now();
+    const maxMs = ms * 3;
+    while ((performance.now() - start < ms || latencies.length < minIterations) && performance.now() - start < maxMs) {
+      const t = performance.now();
+      await fn();
+      latencies.push(performance.now() - t);
+    }
+    return stats(latencies, (performance.now() - start) / 1000);
+  }
+
+  /** Throughput of `loops` concurrent async loops over `seconds`. */
+  async function measureConcurrent(fn, loops, seconds) {
+    const run = async (ms, record) => {
+      const end = performance.now() + ms;
+      await Promise.all(
+        Array.from({ length: loops }, async () => {
+          while (performance.now() < end) {
+            const t = performance.now();
+            await fn();
+            record?.push(performance.now() - t);
+          }
+        }),
+      );
+    };
+    await run(cfg.warmup * 1000);
+    const latencies = [];
+    const start = performance.now();
+    await run(seconds * 1000, latencies);
+    return stats(latencies, (performance.now() - start) / 1000);
+  }
+
+  // -------------------------------------------------------------------------
+  // SQL helpers shared by both databases
+
+  const HEX24 = /^[0-9a-f]{24}$/;
+  const lit = (id) => {
+    if (!HEX24.test(id)) throw new Error(`unexpected id ${id}`);
+    return `'${id}'`;
+  };
+  const inList = (ids) => ids.map(lit).join(',');
+
+  /** The list queries for one tenant: the API parameters and, written by hand, the floor's WHERE. */
+  function listQueries(t) {
+    const P = `partner_id = ${lit(t.partner)}`;
+    return [
+      { name: 'no filters', params: {}, where: P, size: 50, page: 1 },
+      { name: 'deep page 1000', params: { page: '1000' }, where: P, size: 50, page: 1000 },
+      { name: 'status=done', params: { status: 'done' }, where: `${P} AND status = 'done'`, size: 50, page: 1 },
+      {
+        name: `month ${t.month.label}`,
+        params: { created_at: `${t.month.fromText},${t.month.toText}` },
+        where: `${P} AND created_at >= ${t.month.from} AND created_at < ${t.month.to}`,
+        size: 50,
+        page: 1,
+      },
+      { name: 'one event', params: { events: t.event }, where: `${P} AND event_id = ${lit(t.event)}`, size: 50, page: 1 },
+      { name: 'only_with_customer', params: { only_with_customer: 'true' }, where: `${P} AND has_customer = 1`, size: 50, page: 1 },
+      {
+        name: 'all filters',
+        params: {
+          created_at: `${t.combo.fromText},${t.combo.toText}`,
+          status: 'done,cancelled',
+          events: t.event,
+          only_with_customer: 'true',
+        },
+        where: `${P} AND created_at >= ${t.combo.from} AND created_at < ${t.combo.to} AND status IN ('done','cancelled') AND event_id = ${lit(t.event)} AND has_customer = 1`,
+        size: 50,
+        page: 1,
+      },
+      { name: 'page_size=200', params: { page_size: '200' }, where: P, size: 200, page: 1 },
+    ].map((q) => {
+      const qs = new URLSearchParams(q.params).toString();
+      return { ...q, path: `/v2/resources/orders${qs ? `?${qs}` : ''}` };
+    });
+  }
+
+  const countSql = (q) => `SELECT count(*) AS n FROM order_access WHERE ${q.where}`;
+  const pageSql = (q) =>
+    `SELECT o.* FROM (SELECT order_id, created_at FROM order_access WHERE ${q.where} ` +
+    `ORDER BY created_at DESC, order_id DESC LIMIT ${q.size} OFFSET ${(q.page - 1) * q.size}) p ` +
+    `JOIN orders o ON o.id = p.order_id ORDER BY p.created_at DESC, p.order_id DESC`;
+  const refIds = (orders) => ({
+    orderIds: orders.map((o) => o.id),
+    eventIds: [...new Set(orders.map((o) => o.event_id))],
+    partnerIds: [...new Set(orders.flatMap((o) => (o.vendor_id === null ? [o.org_id] : [o.org_id, o.vendor_id])))],
+  });
+
+  /** Month boundaries (seconds) for the calendar months [y-m .. y-m+span-1], UTC. */
+  function months(year, month0, span) {
+    const from = Date.UTC(year, month0, 1) / 1000;
+    const to = Date.UTC(year, month0 + span, 1) / 1000;
+    const lastDay = new Date((to - 86_400) * 1000).toISOString().slice(0, 10);
+    const fromText = new Date(from * 1000).toISOString().slice(0, 10);
+    return { from, to, fromText, toText: lastDay, label: span === 1 ? fromText.slice(0, 7) : `${fromText.slice(0, 7)}..${lastDay.slice(0, 7)}` };
+  }
+
+  /** Picks the tenant-specific parameters from the data (one SQL runner for both dialects). */
+  async function tenantParams(one, partner, n) {
+    const maxAt = Number((await one(`SELECT max(created_at) AS m FROM order_access WHERE partner_id = ${lit(partner)}`)).m);
+    const maxDate = new Date(maxAt * 1000);
+    // the last complete month: the month before the one holding the newest order
+    const month = months(maxDate.getUTCFullYear(), maxDate.getUTCMonth() - 1, 1);
+    const event = (
+      await one(`SELECT event_id, count(*) AS n FROM order_access WHERE partner_id = ${lit(partner)} GROUP BY event_id ORDER BY n DESC, event_id LIMIT 1`)
+    ).event_id;
+    // the event's busiest month, and the months either side, for the combination
+    const busiest = Number(
+      (
+        await one(
+          `SELECT min(created_at) AS first_at, count(*) AS n FROM order_access WHERE partner_id = ${lit(partner)} AND event_id = ${lit(event)} ` +
+            `GROUP BY created_at / 2592000 ORDER BY n DESC LIMIT 1`,
+        )
+      ).first_at,
+    );
+    const b = new Date(busiest * 1000);
+    const combo = months(b.getUTCFullYear(), b.getUTCMonth() - 1, 3);
+    return { partner, orders: n, month, event, combo };
+  }
+
+  /** Checks the floor computed the same page as the API answered. */
+  function sameResult(name, body, floor) {
+    const api = JSON.parse(body);
+    const problems = [];
+    if (api.pagination.total !== floor.total) problems.push(`total ${api.pagination.total} vs ${floor.total}`);
+    const a = api.data.map((o) => o.id).join(',');
+    const f = floor.orders.map((o) => o.id).join(',');
+    if (a !== f) problems.push('order ids differ');
+    const apiTickets = api.data.reduce((s, o) => s + o.tickets.length, 0);
+    if (apiTickets !== floor.tickets.length) problems.push(`tickets ${apiTickets} vs ${floor.tickets.length}`);
+    const sortIds = (ids) => [...ids].sort().join(',');
+    if (sortIds(Object.keys(api.refs.events)) !== sortIds(floor.events.map((e) => e.id))) problems.push('refs.events differ');
+    if (sortIds(Object.keys(api.refs.partners)) !== sortIds(floor.partners.map((p) => p.id))) problems.push('refs.partners differ');
+    if (problems.length) throw new Error(`raw-SQL floor and API disagree for "${name}": ${problems.join('; ')}`);
+    return { total: floor.total, rows: floor.orders.length, tickets: floor.tickets.length, bytes: Buffer.byteLength(body) };
+  }
+
+  // -------------------------------------------------------------------------
+  // datasets
+
+  async function preparePg() {
+    const url = `${pgBase}/${cfg.pg.db}`;
+    const admin = new pg.Client({ connectionString: `${pgBase}/postgres` });
+    await admin.connect();
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.pg.db])).rowCount > 0;
+    let count = 0;
+    if (exists) {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const table = (await c.query("SELECT to_regclass('orders') AS t")).rows[0].t;
+      if (table) count = Number((await c.query('SELECT count(*) FROM orders')).rows[0].count);
+      await c.end();
+    }
+    let seeded = false;
+    if (count !== cfg.pg.orders) {
+      // a partial or different dataset: start from an empty database
+      if (exists) await admin.query(`DROP DATABASE "${cfg.pg.db}" WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE "${cfg.pg.db}"`);
+      await admin.end();
+      log(`PostgreSQL: seeding ${cfg.pg.orders} orders into ${cfg.pg.db}…`);
+      const t = performance.now();
+      await seedAsync(url, cfg.pg.orders);
+      log(`PostgreSQL: seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      seeded = true;
+    } else {
+      await admin.end();
+      log(`PostgreSQL: reusing ${cfg.pg.db} (${count} orders)`);
+    }
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const never = (
+      await c.query(
+        "SELECT count(*) AS n FROM pg_stat_user_tables WHERE relname IN ('orders','order_access','tickets') AND last_vacuum IS NULL AND last_autovacuum IS NULL",
+      )
+    ).rows[0].n;
+    if (seeded || Number(never) > 0) {
+      log('PostgreSQL: VACUUM ANALYZE');
+      await c.query('VACUUM ANALYZE');
+    }
+    const top = (await c.query('SELECT partner_id, count(*) AS n FROM order_access GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1')).rows[0];
+    const one = async (sql) => (await c.query(sql)).rows[0];
+    const tenant = await tenantParams(one, top.partner_id, Number(top.n));
+    const version = (await c.query('SHOW server_version')).rows[0].server_version;
+    await c.end();
+    if (tenant.orders < cfg.pg.minTenant) throw new Error(`largest tenant has ${tenant.orders} orders, expected ≥ ${cfg.pg.minTenant}`);
+    return { url, tenant, version };
+  }
+
+  async function prepareSqlite() {
+    const file = cfg.sqlite.file;
+    const url = `sqlite:${file}`;
+    let count = 0;
+    if (existsSync(file)) {
+      const db = new Database(file, { readonly: true });
+      const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'orders'").get();
+      if (table) count = db.prepare('SELECT count(*) AS n FROM orders').get().n;
+      db.close();
+    }
+    if (count !== cfg.sqlite.orders) {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+      log(`SQLite: seeding ${cfg.sqlite.orders} orders into ${file}…`);
+      const t = performance.now();
+      await seedAsync(url, cfg.sqlite.orders);
+      log(`SQLite: seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    } else {
+      log(`SQLite: reusing ${file} (${count} orders)`);
+    }
+    const db = new Database(file, { readonly: true });
+    const top = db.prepare('SELECT partner_id, count(*) AS n FROM order_access GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1').get();
+    const tenant = await tenantParams((sql) => db.prepare(sql).get(), top.partner_id, top.n);
+    const version = db.prepare('SELECT sqlite_version() AS v').get().v;
+    db.close();
+    return { url, file, tenant, version };
+  }
+
+  // -------------------------------------------------------------------------
+  // raw-SQL floors
+
+  /**
+   * PostgreSQL, two ways; the faster (by sequential p50) is the floor.
+   *  rows: count ‖ page (two connections), then tickets + events + partners in one
+   *        round trip (three statements in one simple-protocol query).
+   *  json: count ‖ one statement returning the page and its refs as json_agg columns.
+   */
+  function pgFloor(pool) {
+    const variants = {
+      rows: (q) => {
+        const c = countSql(q);
+        const p = pageSql(q);
+        return async () => {
+          const [cr, pr] = await Promise.all([pool.query(c), pool.query(p)]);
+          const orders = pr.rows;
+          const total = Number(cr.rows[0].n);
+          if (orders.length === 0) return { total, orders, tickets: [], events: [], partners: [] };
+          const { orderIds, eventIds, partnerIds } = refIds(orders);
+          const [t, e, pa] = await pool.query(
+            `SELECT * FROM tickets WHERE order_id IN (${inList(orderIds)}) ORDER BY order_id, position;` +
+              `SELECT * FROM events WHERE id IN (${inList(eventIds)});` +
+              `SELECT * FROM partners WHERE id IN (${inList(partnerIds)})`,
+          );
+          return { total, orders, tickets: t.rows, events: e.rows, partners: pa.rows };
+        };
+      },
+      json: (q) => {
+        const c = countSql(q);
+        const j =
+          `WITH p AS MATERIALIZED (SELECT order_id, created_at FROM order_access WHERE ${q.where} ` +
+          `ORDER BY created_at DESC, order_id DESC LIMIT ${q.size} OFFSET ${(q.page - 1) * q.size}), ` +
+          `o AS MATERIALIZED (SELECT o.* FROM p JOIN orders o ON o.id = p.order_id) SELECT ` +
+          `(SELECT coalesce(json_agg(o ORDER BY o.created_at DESC, o.id DESC), '[]') FROM o) AS orders, ` +
+          `(SELECT coalesce(json_agg(t ORDER BY t.order_id, t.position), '[]') FROM tickets t WHERE t.order_id IN (SELECT id FROM o)) AS tickets, ` +
+          `(SELECT coalesce(json_agg(e), '[]') FROM events e WHERE e.id IN (SELECT event_id FROM o)) AS events, ` +
+          `(SELECT coalesce(json_agg(pa), '[]') FROM partners pa WHERE pa.id IN (SELECT org_id FROM o UNION SELECT vendor_id FROM o)) AS partners`;
+        return async () => {
+          const [cr, jr] = await Promise.all([pool.query(c), pool.query(j)]);
+          const { orders, tickets, events, partners } = jr.rows[0];
+          return { total: Number(cr.rows[0].n), orders, tickets, events, partners };
+        };
+      },
+    };
+    return variants;
+  }
+
+  /** SQLite: prepared once; synchronous, so count, page and refs run one after another. */
+  function sqliteFloor(db) {
+    const byArity = new Map();
+    const prepIn = (kind, n) => {
+      const key = `${kind}:${n}`;
+      let st = byArity.get(key);
+      if (!st) {
+        const marks = Array(n).fill('?').join(',');
+        const sql =
+          kind === 'tickets'
+            ? `SELECT * FROM tickets WHERE order_id IN (${marks}) ORDER BY order_id, position`
+            : `SELECT * FROM ${kind} WHERE id IN (${marks})`;
+        byArity.set(key, (st = db.prepare(sql)));
+      }
+      return st;
+    };
+    return {
+      rows: (q) => {
+        const count = db.prepare(countSql(q));
+        const page = db.prepare(pageSql(q));
+        return () => {
+          const total = count.get().n;
+          const orders = page.all();
+          if (orders.length === 0) return { total, orders, tickets: [], events: [], partners: [] };
+          const { orderIds, eventIds, partnerIds } = refIds(orders);
+          const tickets = prepIn('tickets', orderIds.length).all(orderIds);
+          const events = prepIn('events', eventIds.length).all(eventIds);
+          const partners = prepIn('partners', partnerIds.length).all(partnerIds);
+          return { total, orders, tickets, events, partners };
+        };
+      },
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // one database
+
+  async function benchDatabase(kind, ds, api, token) {
+    const t = ds.tenant;
+    log(
+      `${kind}: tenant ${t.partner} (${t.orders} orders), month ${t.month.label}, event ${t.event}, combination ${t.combo.label}`,
+    );
+    const headers = { authorization: `key ${token}` };
+    const queries = listQueries(t);
+
+    // bodies for the HTTP floor, fetched once from the API
+    const floorDir = mkdtempSync(join(tmpdir(), 'kassa-bench-floor-'));
+    const index = {};
+    const bodies = {};
+    for (const [i, q] of queries.entries()) {
+      const res = await fetch(api.base + q.path, { headers });
+      const body = Buffer.from(await res.arrayBuffer());
+      if (res.status !== 200) throw new Error(`${kind} ${q.name}: ${q.path} answered ${res.status}: ${body.toString().slice(0, 500)}`);
+      writeFileSync(join(floorDir, `${i}.json`), body);
+      index[q.path] = `${i}.json`;
+      bodies[q.name] = body.toString();
+    }
+    writeFileSync(join(floorDir, 'index.json'), JSON.stringify(index));
+    const floorHttp = await startFloorServer(floorDir);
+
+    let pool;
+    let sdb;
+    let floors;
+    if (kind === 'postgres') {
+      pool = new pg.Pool({ connectionString: ds.url, max: 32 });
+      floors = pgFloor(pool);
+    } else {
+      sdb = new Database(ds.file, { readonly: true });
+      sdb.pragma('busy_timeout = 10000');
+      floors = sqliteFloor(sdb);
+    }
+
+    const rows = [];
+    try {
+      for (const q of queries) {
+        log(`${kind}: ${q.name}`);
+        // (a) raw SQL: check it computes what the API answered, then time it
+        const sql = {};
+        const fns = Object.fromEntries(Object.entries(floors).map(([v, make]) => [v, make(q)]));
+        for (const fn of Object.values(fns)) sameResult(q.name, bodies[q.name], await fn());
+        // every variant timed sequentially; the fastest (p50) is the floor
+        const seq = {};
+        for (const [v, fn] of Object.entries(fns)) seq[v] = await measureSequential(fn);
+        const best = Object.keys(seq).sort((a, b) => seq[a].p50 - seq[b].p50)[0];
+        sql.variants = Object.fromEntries(Object.entries(seq).map(([v, s]) => [v, { p50: r2(s.p50), p99: r2(s.p99), n: s.n }]));
+        sql.variant = best;
+        sql.seq = seq[best];
+        sql.c16 =
+          kind === 'postgres'
+            ? await measureConcurrent(fns[best], 16, cfg.duration)
+            : { ...sql.seq, rps: 1000 / sql.seq.mean, note: 'synchronous: 1 / mean latency' };
+
+        // the API and (b) the HTTP floor, same requests, same autocannon settings
+        const apiRes = await measureHttp(api.base + q.path, headers);
+        const httpRes = await measureHttp(floorHttp.base + q.path, headers);
+        const result = sameResult(q.name, bodies[q.name], await fns[best]());
+
+        for (const c of CONCURRENCY) {
+          const a = apiRes[c];
+          const h = httpRes[c];
+          const s = c === 1 ? sql.seq : sql.c16;
+          const floorP50 = s.p50 + h.p50;
+          const floorRps = c === 1 ? 1000 / (sql.seq.mean + h.mean) : Math.min(sql.c16.rps, h.rps);
+          const p50Ratio = a.p50 / floorP50;
+          const rpsRatio = a.rps / floorRps;
+          const checks = [];
+          if (c === 1) checks.push({ target: `p50 ≤ ${TARGET.p50Ratio}× floor`, pass: p50Ratio <= TARGET.p50Ratio });
+          if (c === 16) checks.push({ target: `req/s ≥ ${TARGET.throughput * 100}% floor`, pass: rpsRatio >= TARGET.throughput });
+          if (c === 1 && q.page >= 1000) checks.push({ target: `p50 ≤ ${TARGET.deepP50Ms} ms`, pass: a.p50 <= TARGET.deepP50Ms });
+          rows.push({
+            query: q.name,
+            path: q.path,
+            concurrency: c,
+            result,
+            api: { p50: r2(a.p50), p99: r2(a.p99), rps: r2(a.rps), n: a.n },
+            sqlFloor: { variant: best, p50: r2(s.p50), p99: r2(s.p99), rps: r2(c === 1 ? sql.seq.rps : sql.c16.rps), n: s.n, variants: sql.variants },
+            httpFloor: { p50: r2(h.p50), p99: r2(h.p99), rps: r2(h.rps), n: h.n },
+            floor: { p50: r2(floorP50), rps: r2(floorRps) },
+            p50Ratio: r2(p50Ratio),
+            rpsRatio: r2(rpsRatio),
+            checks,
+          });
+        }
+      }
+    } finally {
+      await pool?.end();
+      sdb?.close();
+      await floorHttp.stop();
+      rmSync(floorDir, { recursive: true, force: true });
+    }
+    return rows;
+  }
+
+  // -------------------------------------------------------------------------
+  // report
+
+  function table(rows) {
+    const head =
+      '| query | conc | API p50 ms | API p99 ms | API req/s | SQL floor p50 ms | HTTP floor p50 ms | p50 ratio | floor req/s | req/s ratio | targets |';
+    const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+    const f = (x, d = 2) => (x === null || x === undefined ? '–' : x.toFixed(d));
+    const lines = rows.map((r) =>
+      [
+        r.query,
+        r.concurrency,
+        f(r.api.p50),
+        f(r.api.p99),
+        f(r.api.rps, 0),
+        `${f(r.sqlFloor.p50)} (${r.sqlFloor.variant})`,
+        f(r.httpFloor.p50),
+        r.concurrency === 1 ? f(r.p50Ratio) : `(${f(r.p50Ratio)})`,
+        f(r.floor.rps, 0),
+        f(r.rpsRatio),
+        r.checks.map((c) => `${c.pass ? 'pass' : '**FAIL**'} ${c.target}`).join('; '),
+      ].join(' | '),
+    );
+    return [head, sep, ...lines.map((l) => `| ${l} |`)].join('\n');
+  }
+
+  // -------------------------------------------------------------------------
+  // run
+
+  if (!existsSync(cli)) throw new Error(`${cli} not found: run npm run build first`);
+  const started = new Date();
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    date: started.toISOString(),
+  };
+
+  // seed both datasets at once (they are independent; PostgreSQL's is the long one)
+  const [pgDs, sqliteDs] = await Promise.all([
+    only.includes('pg') ? preparePg() : null,
+    only.includes('sqlite') ? prepareSqlite() : null,
+  ]);
+  if (pgDs) machine.postgres = pgDs.version;
+  if (sqliteDs) machine.sqlite = sqliteDs.version;
+
+  // the API servers and keys, started together (node start-up is slow on a busy machine)
+  const [pgApi, pgToken, sqliteApi, sqliteToken] = await Promise.all([
+    pgDs && startApi(pgDs.url),
+    pgDs && apiKey(pgDs.url, pgDs.tenant.partner),
+    sqliteDs && startApi(sqliteDs.url),
+    sqliteDs && apiKey(sqliteDs.url, sqliteDs.tenant.partner),
+  ]);
+
+  const results = [];
+  for (const [kind, ds, label, api, token] of [
+    ['postgres', pgDs, `PostgreSQL ${pgDs?.version}, ${cfg.pg.orders.toLocaleString('en')} orders (${cfg.pg.db})`, pgApi, pgToken],
+    ['sqlite', sqliteDs, `SQLite ${sqliteDs?.version}, ${cfg.sqlite.orders.toLocaleString('en')} orders (${cfg.sqlite.file.slice(root.length)})`, sqliteApi, sqliteToken],
+  ]) {
+    if (!ds) continue;
+    const rows = await benchDatabase(kind, ds, api, token);
+    await api.stop();
+    results.push({ database: kind, label, tenant: ds.tenant, rows });
+  }
+
+  const seconds = (performance.now() - t0) / 1000;
+  const md = [
+    `# List benchmark ${quick ? '(quick) ' : ''}${machine.date}`,
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB; ${machine.platform}; Node ${machine.node}` +
+      `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}${machine.sqlite ? `; SQLite ${machine.sqlite}` : ''}; ` +
+      `load average at start ${machine.loadAverageAtStart.join(' ')}.`,
+    `autocannon: ${cfg.warmup} s warm-up (discarded), then ${cfg.duration} s per run; raw SQL: sequential ≥ ${cfg.sqlMs / 1000} s and ≥ ${cfg.sqlMinIterations} iterations, ` +
+      `16 concurrent loops for ${cfg.duration} s on PostgreSQL (SQLite is synchronous: its req/s is 1 / mean latency). ` +
+      `p50 ratio = API p50 / (SQL floor p50 + HTTP floor p50); floor req/s at c=16 = min(SQL req/s, HTTP floor req/s), at c=1 = 1 / (SQL mean + HTTP mean). ` +
+      `At c=16 the SQL and HTTP p50s are those measured under 16-way load (SQLite: the sequential SQL p50) and the p50 ratio, in parentheses, is ` +
+      `informational (queueing); the p50 target applies at c=1, the throughput target at c=16, the 100 ms deep-page target at c=1. ` +
+      `The SQL floor's variant is named after its p50: rows = count ‖ page, then tickets+events+partners in one round trip; ` +
+      `json = count ‖ one statement returning the page and its refs as json_agg. Total run time ${seconds.toFixed(0)} s.`,
+    '',
+  ];
+  for (const r of results) {
+    const t = r.tenant;
+    md.push(
+      `## ${r.label}`,
+      '',
+      `Tenant ${t.partner} sees ${t.orders.toLocaleString('en')} orders; month ${t.month.label}; event ${t.event}; all filters: ${t.combo.label}, done+cancelled, that event, customers only.`,
+      '',
+      table(r.rows),
+      '',
+    );
+  }
+  const text = md.join('\n');
+  process.stdout.write(`${text}\n`);
+
+  const stamp = `${started.toISOString().slice(0, 16).replace(':', '-')}${quick ? '-quick' : ''}`;
+  writeFileSync(join(benchDir, `results-${stamp}.md`), `${text}\n`);
+  writeFileSync(
+    join(benchDir, `results-${stamp}.json`),
+    `${JSON.stringify({ quick, machine, settings: { ...cfg, targets: TARGET }, seconds: Math.round(seconds), results }, null, 2)}\n`,
+  );
+  log(`done in ${seconds.toFixed(1)} s; wrote .bench/results-${stamp}.md and .json`);
+}

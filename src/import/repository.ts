@@ -2,7 +2,7 @@
  * Writes of the import (and of `kassa seed`, which feeds the same path).
  * Always used inside one transaction: all-or-nothing per file.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Dialect } from '../db/database.js';
 import type { Database, EventTable, OrderAccessTable, OrderTable, PartnerTable, TicketTable } from '../db/types.js';
 import type { OrderRows } from '../orders/mappers.js';
@@ -80,6 +80,14 @@ export class ImportRepository {
   ) {}
 
   /**
+   * `column IN (…)`, or on PostgreSQL `column = any($1::type[])`: one array
+   * parameter, so the statement does not grow with the list.
+   */
+  private oneOf<T extends string | number>(column: Expression<T>, values: T[], type: 'text' | 'bigint'): Expression<SqlBool> {
+    return this.dialect === 'postgres' ? sql<SqlBool>`${column} = any(${values}::${sql.raw(type)}[])` : sql<SqlBool>`${column} in (${sql.join(values)})`;
+  }
+
+  /**
    * PostgreSQL bulk insert: one array parameter per column, zipped by
    * unnest(). Parsing and planning stay constant however many rows, unlike a
    * VALUES list with one parameter per cell.
@@ -134,7 +142,7 @@ export class ImportRepository {
       const rows = await this.db
         .selectFrom('orders')
         .select(['id', 'number'])
-        .where('number', this.dialect === 'postgres' ? '=' : 'in', this.dialect === 'postgres' ? sql<number>`any(${part}::bigint[])` : part)
+        .where((eb) => this.oneOf(eb.ref('number'), part, 'bigint'))
         .execute();
       for (const r of rows) out.set(Number(r.number), r.id);
     }
@@ -148,7 +156,7 @@ export class ImportRepository {
       const rows = await this.db
         .selectFrom('tickets')
         .select(['id', 'order_id'])
-        .where('id', this.dialect === 'postgres' ? '=' : 'in', this.dialect === 'postgres' ? sql<string>`any(${part}::text[])` : part)
+        .where((eb) => this.oneOf(eb.ref('id'), part, 'text'))
         .execute();
       for (const r of rows) out.set(r.id, r.order_id);
     }
@@ -160,8 +168,8 @@ export class ImportRepository {
     if (batch.length === 0) return;
     const ids = batch.map((b) => b.order.id);
     if (this.dialect === 'postgres') {
-      await this.db.deleteFrom('tickets').where('order_id', '=', sql<string>`any(${ids}::text[])`).execute();
-      await this.db.deleteFrom('order_access').where('order_id', '=', sql<string>`any(${ids}::text[])`).execute();
+      await this.db.deleteFrom('tickets').where((eb) => this.oneOf(eb.ref('order_id'), ids, 'text')).execute();
+      await this.db.deleteFrom('order_access').where((eb) => this.oneOf(eb.ref('order_id'), ids, 'text')).execute();
       await this.pgInsert('orders', ORDER_TYPES, batch.map((b) => b.order as OrderTable), 'id');
       await this.pgInsert('tickets', TICKET_TYPES, batch.flatMap((b) => b.tickets as TicketTable[]));
       await this.pgInsert('order_access', ACCESS_TYPES, batch.flatMap((b) => b.access));

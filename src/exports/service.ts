@@ -9,7 +9,7 @@ import { hashToken } from '../auth/tokens.js';
 import type { ExportConfig } from '../config.js';
 import type { ExportRow } from '../db/types.js';
 import { isTimeZone } from '../import/validate.js';
-import { parseOrderFilters, parsePaging, type OrderFilters } from '../orders/filters.js';
+import { pageOffset, parseOrderFilters, parsePaging, type OrderFilters } from '../orders/filters.js';
 import { GoneError, InvalidRequestError, NotFoundError } from '../shared/errors.js';
 import { ID_PATTERN, newId } from '../shared/ids.js';
 import { ExportMapper, type ExportApi } from './mappers.js';
@@ -176,8 +176,7 @@ export class ExportsService {
     const errors: string[] = [];
     const { page, pageSize } = parsePaging(query, errors);
     if (errors.length > 0) throw new InvalidRequestError(errors);
-    const offset = (page - 1) * pageSize;
-    const { total, rows } = await this.repository.list(partnerId, pageSize, Number.isSafeInteger(offset) ? offset : null);
+    const { total, rows } = await this.repository.list(partnerId, pageSize, pageOffset({ page, pageSize }));
     return { data: rows.map((r) => ExportMapper.toApi(r)), pagination: { page, page_size: pageSize, total } };
   }
 

@@ -253,3 +253,9 @@ export function parsePaging(input: Record<string, Raw>, errors: string[]): Pagin
   );
   return { page: page ?? 1, pageSize: pageSize ?? DEFAULT_PAGE_SIZE };
 }
+
+/** Rows to skip for a page; null when past 2^53, i.e. past the end of any table (answer with the total only). */
+export function pageOffset({ page, pageSize }: Paging): number | null {
+  const offset = (page - 1) * pageSize;
+  return Number.isSafeInteger(offset) ? offset : null;
+}

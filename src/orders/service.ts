@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../shared/errors.js';
-import { parseOrderFilters, parsePaging } from './filters.js';
+import { pageOffset, parseOrderFilters, parsePaging } from './filters.js';
 import { EventMapper, OrderMapper, PartnerMapper, TicketMapper } from './mappers.js';
 import type { OrdersRepository } from './repository.js';
 import type { Event, OrdersPage, Partner, Ticket } from './schemas.js';
@@ -14,9 +14,7 @@ export class OrdersService {
     const { page, pageSize } = parsePaging(query, errors);
     if (errors.length > 0) throw new InvalidRequestError(errors);
 
-    const offset = (page - 1) * pageSize;
-    // An offset past 2^53 is past the end of any table: answer with the total only.
-    const rows = await this.repository.page(partnerId, filters, pageSize, Number.isSafeInteger(offset) ? offset : null);
+    const rows = await this.repository.page(partnerId, filters, pageSize, pageOffset({ page, pageSize }));
 
     const ticketsByOrder = new Map<string, Ticket[]>();
     for (const t of rows.tickets) {

@@ -4,6 +4,7 @@
  * plain text and as HTML, so the two parts always say the same thing.
  */
 import type { FilterEcho } from '../orders/filters.js';
+import { TimeZoneConverter } from './files/timezone.js';
 import type { ExportFormat, ExportLang, ExportMailInput } from './types.js';
 
 /** Russian groups thousands with a no-break space, so `1 234` never wraps between the groups. */
@@ -50,45 +51,12 @@ export function countPhrase(n: number, noun: Noun, lang: ExportLang): string {
   return `${formatCount(n, lang)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-interface ZonedParts {
-  year: string;
-  month: string;
-  day: string;
-  hour: string;
-  minute: string;
-  second: string;
-  /** `UTC+03:00`, `UTC` */
-  offset: string;
-}
-
-function zonedParts(date: Date, tz: string): ZonedParts | undefined {
-  let parts: Intl.DateTimeFormatPart[];
-  try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'longOffset',
-    }).formatToParts(date);
-  } catch {
-    return undefined; // unknown zone
-  }
-  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  const gmt = get('timeZoneName'); // `GMT+03:00`, or `GMT` for a zero offset
-  return {
-    year: get('year').padStart(4, '0'),
-    month: get('month'),
-    day: get('day'),
-    hour: get('hour'),
-    minute: get('minute'),
-    second: get('second'),
-    offset: gmt === 'GMT' || gmt === 'GMT+00:00' || gmt === 'GMT-00:00' ? 'UTC' : gmt.replace(/^GMT/, 'UTC'),
-  };
+/** `UTC+03:00`, `UTC-04:00`, `UTC+05:30`; `UTC` for a zero offset. */
+function offsetName(seconds: number): string {
+  if (seconds === 0) return 'UTC';
+  const abs = Math.abs(seconds);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `UTC${seconds < 0 ? '-' : '+'}${pad(Math.floor(abs / 3600))}:${pad(Math.floor((abs % 3600) / 60))}`;
 }
 
 /**
@@ -98,16 +66,19 @@ function zonedParts(date: Date, tz: string): ZonedParts | undefined {
  * An unknown zone (the caller validates it; this is only a safety net) falls back to UTC.
  */
 export function formatZoned(date: Date, tz: string, lang: ExportLang): string {
-  let zone = tz;
-  let p = zonedParts(date, tz);
-  if (!p) {
-    zone = 'UTC';
-    p = zonedParts(date, 'UTC');
+  let converter: TimeZoneConverter;
+  try {
+    converter = new TimeZoneConverter(tz);
+  } catch {
+    converter = new TimeZoneConverter('UTC');
   }
-  if (!p) return date.toISOString();
-  const day = lang === 'ru' ? `${p.day}.${p.month}.${p.year}` : `${p.year}-${p.month}-${p.day}`;
-  const zoneName = zone === p.offset || (zone.toUpperCase() === 'UTC' && p.offset === 'UTC') ? zone : `${zone}, ${p.offset}`;
-  return `${day} ${p.hour}:${p.minute}:${p.second} (${zoneName})`;
+  const seconds = Math.floor(date.getTime() / 1000);
+  const [day, time] = converter.format(seconds).split(' ') as [string, string];
+  const [y, m, d] = day.split('-') as [string, string, string];
+  const offset = offsetName(converter.offset(seconds));
+  const zone = converter.tz;
+  const zoneName = zone === offset || (zone.toUpperCase() === 'UTC' && offset === 'UTC') ? zone : `${zone}, ${offset}`;
+  return `${lang === 'ru' ? `${d}.${m}.${y}` : day} ${time} (${zoneName})`;
 }
 
 /** `12 KB`, `1.5 MB` (en) / `12 КБ`, `1,5 МБ` (ru). */

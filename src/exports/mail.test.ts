@@ -170,6 +170,8 @@ describe('texts', () => {
     expect(formatZoned(d, 'America/New_York', 'en')).toBe('2020-07-28 06:00:00 (America/New_York, UTC-04:00)');
     expect(formatZoned(d, 'UTC', 'en')).toBe('2020-07-28 10:00:00 (UTC)');
     expect(formatZoned(d, 'Not/AZone', 'en')).toBe('2020-07-28 10:00:00 (UTC)');
+    expect(formatZoned(d, 'Asia/Kolkata', 'en')).toBe('2020-07-28 15:30:00 (Asia/Kolkata, UTC+05:30)');
+    expect(formatZoned(new Date('2020-01-15T10:00:00Z'), 'America/New_York', 'ru')).toBe('15.01.2020 05:00:00 (America/New_York, UTC-05:00)');
   });
 });
 

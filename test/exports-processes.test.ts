@@ -224,6 +224,15 @@ describe.each(DIALECTS)('export processes (%s)', { timeout: 180_000 }, (dialect)
   /** Long enough for a stray second claim or send to show up (a lease expiry and some polls). */
   const settle = () => sleep(LEASE_MS + 700);
 
+  /** After settling, exactly one message for the export arrived; returns it. */
+  async function theOneMail(id: string): Promise<ParsedMail> {
+    await settle();
+    const mails = await mailsFor(id);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.headers.get('x-kassa-export-id')).toBe(id);
+    return mails[0]!;
+  }
+
   beforeAll(async () => {
     t = await createTestDb(dialect);
     smtp = await startSmtp();
@@ -306,11 +315,8 @@ describe.each(DIALECTS)('export processes (%s)', { timeout: 180_000 }, (dialect)
     // (the log line follows markSent; logs are written asynchronously)
     await until('worker-2 to log the send', async () => second.sentCount() === 1, 10_000);
 
-    await settle();
-    const mails = await mailsFor(id);
-    expect(mails).toHaveLength(1);
-    expect(mails[0]!.headers.get('x-kassa-export-id')).toBe(id);
-    expect(mails[0]!.attachments.map((a) => a.filename)).toEqual([expect.stringMatching(/^orders-\d{8}-\d{6}\.xlsx$/)]);
+    const mail = await theOneMail(id);
+    expect(mail.attachments.map((a) => a.filename)).toEqual([expect.stringMatching(/^orders-\d{8}-\d{6}\.xlsx$/)]);
     expect(await apiStatus(id)).toMatchObject({ id, status: 'sent', attempts: 2, orders: Number(sent.orders), error: null });
     // The partial file of the killed attempt (customer data) does not stay on disk.
     expect(existsSync(join(dataDir, 'exports', id))).toBe(false);
@@ -333,12 +339,9 @@ describe.each(DIALECTS)('export processes (%s)', { timeout: 180_000 }, (dialect)
     start('worker', ['worker']);
     const sent = await waitForStatus(id, 'sent');
     expect(sent.attempts).toBe(1);
-    await settle();
-    const mails = await mailsFor(id);
-    expect(mails).toHaveLength(1);
-    expect(mails[0]!.headers.get('x-kassa-export-id')).toBe(id);
-    expect(recipient(mails[0]!)).toBe('durable@example.com');
-    expect(mails[0]!.attachments.map((a) => a.filename).sort()).toEqual([
+    const mail = await theOneMail(id);
+    expect(recipient(mail)).toBe('durable@example.com');
+    expect(mail.attachments.map((a) => a.filename).sort()).toEqual([
       expect.stringMatching(/^orders-.*\.csv$/),
       expect.stringMatching(/^tickets-.*\.csv$/),
     ]);
@@ -414,10 +417,7 @@ describe.each(DIALECTS)('export processes (%s)', { timeout: 180_000 }, (dialect)
     start('worker-2', ['worker']);
     const sent = await waitForStatus(id, 'sent');
     expect(sent.attempts).toBe(1);
-    await settle();
-    const mails = await mailsFor(id);
-    expect(mails).toHaveLength(1);
-    expect(mails[0]!.headers.get('x-kassa-export-id')).toBe(id);
+    await theOneMail(id);
     expect(await apiStatus(id)).toMatchObject({ id, status: 'sent', attempts: 1, error: null });
     expect(existsSync(join(dataDir, 'exports', id))).toBe(false);
   });

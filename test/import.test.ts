@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportFailed, importLines } from '../src/import/service.js';
-import { DIALECTS, createTestDb, type TestDb } from './support/db.js';
+import { DIALECTS, clearOrders, createTestDb, type TestDb } from './support/db.js';
 
 const fixture = readFileSync(new URL('./fixtures/seed-example.ndjson', import.meta.url), 'utf8').trim().split('\n');
 const [orgLine, vendorLine, eventLine, orderLine] = fixture as [string, string, string, string];
@@ -93,11 +93,7 @@ describe.each(DIALECTS)('import (%s)', (dialect) => {
     expect(back.created_at).toBe('0050-02-28 23:59:59');
     expect(back.expired_after).toBe('0050-03-01 00:14:59');
     expect(back.settings.customer).toEqual({ name: 'Ann', email: null, phone: null, lang: null });
-    await t.db.kysely.deleteFrom('tickets').execute();
-    await t.db.kysely.deleteFrom('order_access').execute();
-    await t.db.kysely.deleteFrom('orders').execute();
-    await t.db.kysely.deleteFrom('events').execute();
-    await t.db.kysely.deleteFrom('partners').execute();
+    await clearOrders(t.db, { catalog: true });
   });
 
   it('resolves references within the file (also forward) or the database', async () => {

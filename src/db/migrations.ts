@@ -3,7 +3,7 @@
  * self-contained. Each migration may branch on the dialect where SQLite and
  * PostgreSQL index features differ.
  */
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Db, Dialect } from './database.js';
 
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -178,6 +178,37 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('exports_file_expiry').on('exports').column('file_expires_at').execute();
       },
     },
+    '0003_order_counts': {
+      async up(db: Kysely<unknown>) {
+        // Pre-aggregated counts for pagination.total (src/orders/counts.ts):
+        // per partner, event ('' = every event), calendar month (UTC, start in
+        // seconds), status and has_customer. Kept by the import's writes.
+        await db.schema
+          .createTable('order_counts')
+          .addColumn('partner_id', 'text', (c) => c.notNull())
+          .addColumn('event_id', 'text', (c) => c.notNull())
+          .addColumn('month', 'bigint', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('has_customer', 'integer', (c) => c.notNull())
+          .addColumn('n', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('order_counts_pk', ['partner_id', 'event_id', 'month', 'status', 'has_customer'])
+          .execute();
+        // Backfill from the access rows already there. The month expression
+        // must agree with monthStart() in counts.ts (a test checks it).
+        const month = pg
+          ? sql`extract(epoch from date_trunc('month', to_timestamp(created_at) at time zone 'UTC') at time zone 'UTC')::bigint`
+          : sql`cast(strftime('%s', created_at, 'unixepoch', 'start of month') as integer)`;
+        await sql`
+          insert into order_counts (partner_id, event_id, month, status, has_customer, n)
+          select partner_id, event_id, m, status, has_customer, count(*)
+            from (select partner_id, event_id, ${month} as m, status, has_customer from order_access) a
+           group by partner_id, event_id, m, status, has_customer
+          union all
+          select partner_id, '', m, status, has_customer, count(*)
+            from (select partner_id, ${month} as m, status, has_customer from order_access) a
+           group by partner_id, m, status, has_customer`.execute(db);
+      },
+    },
   };
 }
 
@@ -188,15 +219,26 @@ class CodeMigrationProvider implements MigrationProvider {
   }
 }
 
-/** Applies pending migrations; returns the names applied. Throws on failure. */
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({
+function migrator(db: Db): Migrator {
+  return new Migrator({
     db: db.kysely,
     provider: new CodeMigrationProvider(db.dialect),
     migrationTableName: 'kassa_migrations',
     migrationLockTableName: 'kassa_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+/** Applies pending migrations; returns the names applied. Throws on failure. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  return applied(await migrator(db).migrateToLatest());
+}
+
+/** Migrates up (or down) to the named migration: tests of a migration's backfill. */
+export async function migrateTo(db: Db, name: string): Promise<string[]> {
+  return applied(await migrator(db).migrateTo(name));
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

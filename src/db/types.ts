@@ -92,6 +92,21 @@ export interface OrderAccessTable {
   has_customer: number;
 }
 
+/**
+ * Orders visible to a partner per bucket, kept by the writes so that
+ * pagination.total does not count rows one by one (src/orders/counts.ts).
+ * event_id '' is the roll-up over all the partner's events.
+ */
+export interface OrderCountTable {
+  partner_id: string;
+  event_id: string;
+  /** start of the calendar month (UTC), seconds since the epoch */
+  month: number;
+  status: string;
+  has_customer: number;
+  n: number;
+}
+
 export interface ApiKeyTable {
   id: string;
   partner_id: string;
@@ -143,6 +158,7 @@ export interface Database {
   orders: OrderTable;
   tickets: TicketTable;
   order_access: OrderAccessTable;
+  order_counts: OrderCountTable;
   api_keys: ApiKeyTable;
   exports: ExportTable;
 }

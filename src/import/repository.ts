@@ -5,7 +5,10 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Dialect } from '../db/database.js';
 import type { Database, EventTable, OrderAccessTable, OrderTable, PartnerTable, TicketTable } from '../db/types.js';
+import { bucketDeltas, type BucketDelta, type BucketSource } from '../orders/counts.js';
 import type { OrderRows } from '../orders/mappers.js';
+
+const BUCKET_COLUMNS = ['partner_id', 'created_at', 'status', 'event_id', 'has_customer'] as const;
 
 /** Rows per INSERT, keeping parameters below SQLite's 32766 and PostgreSQL's 65535. */
 function chunks<T>(items: T[], columns: number): T[][] {
@@ -167,17 +170,27 @@ export class ImportRepository {
   async writeOrders(batch: OrderRows[]): Promise<void> {
     if (batch.length === 0) return;
     const ids = batch.map((b) => b.order.id);
+    const access = batch.flatMap((b) => b.access);
+    // The access rows being replaced, so that the counts lose what they gain.
+    const removed: BucketSource[] = [];
     if (this.dialect === 'postgres') {
       await this.db.deleteFrom('tickets').where((eb) => this.oneOf(eb.ref('order_id'), ids, 'text')).execute();
-      await this.db.deleteFrom('order_access').where((eb) => this.oneOf(eb.ref('order_id'), ids, 'text')).execute();
+      removed.push(
+        ...(await this.db
+          .deleteFrom('order_access')
+          .where((eb) => this.oneOf(eb.ref('order_id'), ids, 'text'))
+          .returning(BUCKET_COLUMNS)
+          .execute()),
+      );
       await this.pgInsert('orders', ORDER_TYPES, batch.map((b) => b.order as OrderTable), 'id');
       await this.pgInsert('tickets', TICKET_TYPES, batch.flatMap((b) => b.tickets as TicketTable[]));
-      await this.pgInsert('order_access', ACCESS_TYPES, batch.flatMap((b) => b.access));
+      await this.pgInsert('order_access', ACCESS_TYPES, access);
+      await this.addToCounts(bucketDeltas(removed, access));
       return;
     }
     for (const part of chunks(ids, 1)) {
       await this.db.deleteFrom('tickets').where('order_id', 'in', part).execute();
-      await this.db.deleteFrom('order_access').where('order_id', 'in', part).execute();
+      removed.push(...(await this.db.deleteFrom('order_access').where('order_id', 'in', part).returning(BUCKET_COLUMNS).execute()));
     }
     const orders = batch.map((b) => b.order);
     const columns = Object.keys(orders[0]!).filter((c) => c !== 'id') as (keyof (typeof orders)[0])[];
@@ -192,7 +205,22 @@ export class ImportRepository {
     }
     const tickets = batch.flatMap((b) => b.tickets);
     for (const part of chunks(tickets, 14)) await this.db.insertInto('tickets').values(part).execute();
-    const access = batch.flatMap((b) => b.access);
     for (const part of chunks(access, 6)) await this.db.insertInto('order_access').values(part).execute();
+    await this.addToCounts(bucketDeltas(removed, access));
+  }
+
+  /** Applies bucket deltas to order_counts (in the caller's transaction, like the rows they count). */
+  private async addToCounts(deltas: BucketDelta[]): Promise<void> {
+    for (const part of chunks(deltas, 6)) {
+      await this.db
+        .insertInto('order_counts')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['partner_id', 'event_id', 'month', 'status', 'has_customer']).doUpdateSet((eb) => ({
+            n: eb('order_counts.n', '+', eb.ref('excluded.n')),
+          })),
+        )
+        .execute();
+    }
   }
 }

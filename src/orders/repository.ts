@@ -2,8 +2,9 @@
  * SQL of the orders list. Every query starts from `order_access` filtered by
  * the caller's partner id: the tenant filter lives here, not in callers.
  */
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { sql, type Expression, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database, EventRow, OrderRow, PartnerRow, TicketRow } from '../db/types.js';
+import { ALL_EVENTS, planCount } from './counts.js';
 import type { OrderFilters } from './filters.js';
 
 export interface OrdersPageRows {
@@ -30,11 +31,33 @@ export class OrdersRepository {
     return q;
   }
 
+  /**
+   * Exact number of visible orders matching the filters: the pre-aggregated
+   * buckets of the whole months in the range plus an exact count of the
+   * partial months at its edges (counts.ts), in one statement.
+   */
   async count(partnerId: string, filters: OrderFilters): Promise<number> {
-    const row = await this.visible(partnerId, filters)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+    const plan = planCount(filters.createdFrom, filters.createdTo);
+    const parts: Expression<unknown>[] = plan.exact.map((range) =>
+      this.visible(partnerId, { ...filters, createdFrom: range.from, createdTo: range.to }).select((eb) => eb.fn.countAll().as('n')),
+    );
+    if (plan.months) {
+      let q = this.db
+        .selectFrom('order_counts')
+        .select((eb) => eb.fn.sum('n').as('n'))
+        .where('partner_id', '=', partnerId)
+        .where('event_id', 'in', filters.events ?? [ALL_EVENTS]);
+      if (plan.months.from !== undefined) q = q.where('month', '>=', plan.months.from);
+      if (plan.months.to !== undefined) q = q.where('month', '<', plan.months.to);
+      if (filters.statuses) q = q.where('status', 'in', filters.statuses);
+      if (filters.onlyWithCustomer) q = q.where('has_customer', '=', 1);
+      parts.push(q);
+    }
+    const row = await this.db
+      .selectNoFrom(parts.map((p, i) => sql<string | number | null>`(${p})`.as(`c${i}`)))
       .executeTakeFirstOrThrow();
-    return Number(row.n);
+    // SUM over bigint is numeric (a string) on PostgreSQL and NULL over no rows.
+    return Object.values(row).reduce<number>((total, n) => total + Number(n ?? 0), 0);
   }
 
   /** One page of orders, newest first, with everything the response refers to. */

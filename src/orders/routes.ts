@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorBody, OrdersPage } from './schemas.js';
 import type { OrdersService } from './service.js';
 
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
 const StringOrList = (description: string) =>
   Type.Union([Type.String(), Type.Array(Type.String())], { description });
 
@@ -40,6 +42,14 @@ export function orderRoutes(app: FastifyInstance, service: OrdersService): void 
         response: { 200: OrdersPage, 400: ErrorBody, 401: ErrorBody },
       },
     },
-    async (request) => service.list(request.partnerId, request.query as Record<string, unknown>),
+    async (request, reply) => {
+      const page = await service.list(request.partnerId, request.query as Record<string, unknown>);
+      // Serialised here with JSON.stringify into a Buffer rather than by the
+      // schema's fast-json-stringify: 3.5× faster on this shape (strings need
+      // escaping), and a Buffer spares Fastify a byteLength pass over ~80 KB.
+      // The mappers build exactly the documented shape; the property test
+      // checks every answer against the OrdersPage schema. (docs/DECISIONS.md)
+      return reply.type(JSON_UTF8).send(Buffer.from(JSON.stringify(page)));
+    },
   );
 }

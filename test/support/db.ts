@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openDb, type Db, type Dialect } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrations.js';
+import { migrateTo, migrateToLatest } from '../../src/db/migrations.js';
 
 export const PG_ADMIN_URL = process.env.KASSA_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -31,12 +31,14 @@ function pgUrlFor(database: string): string {
   return u.toString();
 }
 
-export async function createTestDb(dialect: Dialect): Promise<TestDb> {
+/** A fresh database; `upTo` stops the migrations at that one (tests of a later migration's backfill). */
+export async function createTestDb(dialect: Dialect, options: { upTo?: string } = {}): Promise<TestDb> {
+  const migrate = (db: Db) => (options.upTo ? migrateTo(db, options.upTo) : migrateToLatest(db));
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'kassa-test-'));
     const url = `sqlite:${join(dir, 'kassa.db')}`;
     const db = openDb(url);
-    await migrateToLatest(db);
+    await migrate(db);
     return {
       db,
       url,
@@ -60,7 +62,7 @@ export async function createTestDb(dialect: Dialect): Promise<TestDb> {
   await admin.end();
   const url = pgUrlFor(name);
   const db = openDb(url, { poolSize: 4 });
-  await migrateToLatest(db);
+  await migrate(db);
   return {
     db,
     url,
@@ -73,4 +75,13 @@ export async function createTestDb(dialect: Dialect): Promise<TestDb> {
       await c.end();
     },
   };
+}
+
+/**
+ * Empties the order data (orders, their tickets, access rows and counts;
+ * with `catalog`, events and partners too) between cases of one file.
+ */
+export async function clearOrders(db: Db, options: { catalog?: boolean } = {}): Promise<void> {
+  for (const table of ['tickets', 'order_access', 'order_counts', 'orders'] as const) await db.kysely.deleteFrom(table).execute();
+  if (options.catalog) for (const table of ['events', 'partners'] as const) await db.kysely.deleteFrom(table).execute();
 }

@@ -11,7 +11,6 @@ import {
   XLSX_CONTENT_TYPE,
   ZIP_CONTENT_TYPE,
   orderHeaders,
-  packForDownload,
   ticketHeaders,
   writeExportFiles,
 } from './files.js';
@@ -251,6 +250,20 @@ describe('writeExportFiles: xlsx', () => {
     ]);
     expect(tws.getRow(2).getCell(13).numFmt).toBe('0.00');
     expect(tws.getRow(3).getCell(17).type).toBe(ExcelJS.ValueType.Number);
+  });
+
+  it('freezes the header row and sets the column widths', async () => {
+    const result = await writeExportFiles(options({ orderRows: [order(1)], ticketRows: [ticket(1)] }));
+    const wb = await readXlsx(result.files[0]!.path);
+    for (const ws of wb.worksheets) {
+      expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    }
+    const ws = wb.getWorksheet('Orders')!;
+    expect(ws.getColumn(1).width).toBe(12);
+    expect(ws.getColumn(9).width).toBe(30);
+    // leading and trailing spaces of a text survive
+    const spaced = await writeExportFiles(options({ orderRows: [order(1, { customer_name: '  two spaces  ' })] }));
+    expect((await readXlsx(spaced.files[0]!.path)).getWorksheet('Orders')!.getRow(2).getCell(16).value).toBe('  two spaces  ');
   });
 
   it('writes Russian sheet names and headers, dates in Europe/Moscow', async () => {
@@ -516,25 +529,42 @@ describe('writeExportFiles: abort and errors', () => {
   });
 });
 
-describe('packForDownload', () => {
-  it('returns the xlsx unchanged', async () => {
+describe('download file', () => {
+  it('is the xlsx itself', async () => {
     const result = await writeExportFiles(options({ orderRows: [order(1)] }));
-    const packed = await packForDownload(result.files, dir, 'export-1');
-    expect(packed).toEqual(result.files[0]);
+    expect(result.download).toEqual(result.files[0]);
   });
 
-  it('zips the two csv files', async () => {
+  it('is a zip of the two csv files, written alongside them', async () => {
     const result = await writeExportFiles(
       options({ format: 'csv', orderRows: [order(1, { customer_name: TRICKY })], ticketRows: [ticket(1)] }),
     );
-    const packed = await packForDownload(result.files, dir, 'export-1');
-    expect(packed.filename).toBe('export-1.zip');
-    expect(packed.path).toBe(path.join(dir, 'export-1.zip'));
+    const packed = result.download;
+    expect(packed.filename).toBe('orders-20260115-103000.zip');
+    expect(packed.path).toBe(path.join(dir, 'orders-20260115-103000.zip'));
     expect(packed.contentType).toBe(ZIP_CONTENT_TYPE);
     const raw = await readFile(packed.path);
     expect(packed.size).toBe(raw.length);
     const entries = unzip(raw);
-    expect([...entries.keys()].sort()).toEqual(['orders-20260115-103000.csv', 'tickets-20260115-103000.csv']);
+    expect([...entries.keys()]).toEqual(['orders-20260115-103000.csv', 'tickets-20260115-103000.csv']);
     for (const f of result.files) expect(entries.get(f.filename)!.equals(await readFile(f.path))).toBe(true);
+  });
+
+  it('holds every byte of big csv files (the zip keeps pace through back-pressure)', async () => {
+    const orders = Array.from({ length: 3000 }, (_, i) => order(i, { customer_name: `${TRICKY} ${i}`.repeat(5) }));
+    const result = await writeExportFiles(options({ format: 'csv', orderRows: orders, ticketRows: orders.map((_, i) => ticket(i)) }));
+    const entries = unzip(await readFile(result.download.path));
+    for (const f of result.files) expect(entries.get(f.filename)!.equals(await readFile(f.path))).toBe(true);
+    expect(result.files[0]!.size).toBeGreaterThan(1_000_000);
+  });
+
+  it('is removed with the csv files when the export fails', async () => {
+    async function* broken(): AsyncGenerator<ExportOrderRow> {
+      yield order(1);
+      throw new Error('cursor lost');
+    }
+    const sub = path.join(dir, 'failing');
+    await expect(writeExportFiles(options({ format: 'csv', dir: sub, orders: broken() }))).rejects.toThrow('cursor lost');
+    expect(await readdir(sub)).toEqual([]);
   });
 });

@@ -7,18 +7,21 @@ import { mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileStamp, ORDER_COLUMNS, SHEET_NAMES, TICKET_COLUMNS, orderHeaders, ticketHeaders } from './files/columns.js';
 import { CSV_CONTENT_TYPE, writeCsv } from './files/csv.js';
+import { ZIP_CONTENT_TYPE, ZipWriter } from './files/pack.js';
 import { TimeZoneConverter } from './files/timezone.js';
 import { CHECK_EVERY, EXCEL_MAX_ROWS, XLSX_CONTENT_TYPE, writeXlsx, xlsxTable } from './files/xlsx.js';
 import type { ExportFile, WriteFilesOptions, WrittenFiles } from './types.js';
 
 export { orderHeaders, ticketHeaders } from './files/columns.js';
-export { packForDownload, ZIP_CONTENT_TYPE } from './files/pack.js';
+export { ZIP_CONTENT_TYPE } from './files/pack.js';
 export { CSV_CONTENT_TYPE } from './files/csv.js';
 export { XLSX_CONTENT_TYPE, EXCEL_MAX_ROWS } from './files/xlsx.js';
 
 /**
  * Writes the export into `dir`: `orders-<stamp>.xlsx`, or `orders-<stamp>.csv`
- * and `tickets-<stamp>.csv` (stamp = generatedAt in UTC, `20260115-103000`).
+ * and `tickets-<stamp>.csv` plus `orders-<stamp>.zip` holding both (stamp =
+ * generatedAt in UTC, `20260115-103000`). `files` are the attachments,
+ * `download` the one file a download link serves.
  * Orders are read first; `tickets()` is called once they are all written.
  * When `aborted()` turns true the writer stops with Error('export aborted');
  * on any failure the files written so far are removed.
@@ -41,14 +44,21 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
       xlsxTable({ name: names.orders, columns: ORDER_COLUMNS, headers: orderHeaders(options.lang, options.tz), rows: () => options.orders }),
       xlsxTable({ name: names.tickets, columns: TICKET_COLUMNS, headers: ticketHeaders(options.lang, options.tz), rows: () => options.tickets() }),
     ]);
+    const file = { path: filePath, filename, contentType: XLSX_CONTENT_TYPE, size };
     return {
-      files: [{ path: filePath, filename, contentType: XLSX_CONTENT_TYPE, size }],
+      files: [file],
+      // an xlsx is a zip already: it is its own download
+      download: file,
       orders: counts[0] ?? 0,
       tickets: counts[1] ?? 0,
     };
   }
 
+  // The zip for a download link is written alongside the csv files (pack.ts);
+  // the worker keeps it or the files, whichever the size calls for.
   const written: ExportFile[] = [];
+  const zipName = `orders-${stamp}.zip`;
+  const zip = new ZipWriter(path.join(options.dir, zipName));
   try {
     const ordersName = `orders-${stamp}.csv`;
     const ordersPath = path.join(options.dir, ordersName);
@@ -57,6 +67,7 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
       headers: orderHeaders(options.lang, options.tz),
       columns: ORDER_COLUMNS,
       rows: options.orders,
+      zipEntry: zip.entry(ordersName),
       tz,
       checkEvery: CHECK_EVERY,
       aborted,
@@ -70,13 +81,21 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
       headers: ticketHeaders(options.lang, options.tz),
       columns: TICKET_COLUMNS,
       rows: options.tickets(),
+      zipEntry: zip.entry(ticketsName),
       tz,
       checkEvery: CHECK_EVERY,
       aborted,
     });
     written.push({ path: ticketsPath, filename: ticketsName, contentType: CSV_CONTENT_TYPE, size: tickets.size });
-    return { files: written, orders: orders.count, tickets: tickets.count };
+    const zipSize = await zip.finish();
+    return {
+      files: written,
+      download: { path: zip.path, filename: zipName, contentType: ZIP_CONTENT_TYPE, size: zipSize },
+      orders: orders.count,
+      tickets: tickets.count,
+    };
   } catch (err) {
+    await zip.discard();
     await Promise.all(written.map((f) => unlink(f.path).catch(() => undefined)));
     throw err;
   }

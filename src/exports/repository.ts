@@ -4,11 +4,12 @@
  * streaming reads of orders and tickets for a file live in ExportReader.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Db } from '../db/database.js';
+import type { Db, Dialect } from '../db/database.js';
 import type { Database, ExportRow, ExportTable } from '../db/types.js';
 import type { OrderFilters } from '../orders/filters.js';
 import { OrdersRepository } from '../orders/repository.js';
 import { ConflictError, RateLimitedError } from '../shared/errors.js';
+import { readAhead } from './read-ahead.js';
 
 export interface NewExport {
   row: ExportTable;
@@ -275,7 +276,10 @@ export class ExportsRepository {
   }
 }
 
+/** Rows per FETCH of the export cursor. */
 const CHUNK = 1000;
+/** Rows read ahead of the file writer (PostgreSQL). */
+const READ_AHEAD = 4 * CHUNK;
 
 /**
  * Streams every order (and then every ticket) one partner may see under the
@@ -291,86 +295,101 @@ export class ExportReader {
   async snapshot<T>(fn: (reader: SnapshotReader) => Promise<T>): Promise<T> {
     const tx = this.db.kysely.transaction();
     return (this.db.dialect === 'postgres' ? tx.setIsolationLevel('repeatable read').setAccessMode('read only') : tx).execute((trx) =>
-      fn(new SnapshotReader(trx)),
+      fn(new SnapshotReader(trx, this.db.dialect)),
     );
   }
 }
 
 export class SnapshotReader {
   private readonly orders: OrdersRepository;
-  constructor(private readonly trx: Kysely<Database>) {
+  constructor(
+    private readonly trx: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {
     this.orders = new OrdersRepository(trx);
   }
 
+  /**
+   * PostgreSQL: the next chunks are fetched while this one is written
+   * (read-ahead.ts). SQLite reads synchronously in-process: nothing to overlap.
+   */
+  private cursor<R>(rows: AsyncIterableIterator<R>): AsyncIterable<R> {
+    return this.dialect === 'postgres' ? readAhead(rows, READ_AHEAD) : rows;
+  }
+
   orderRecords(partnerId: string, filters: OrderFilters) {
-    return this.orders
-      .visible(partnerId, filters)
-      .innerJoin('orders as o', 'o.id', 'order_access.order_id')
-      .innerJoin('events as e', 'e.id', 'o.event_id')
-      .innerJoin('partners as org', 'org.id', 'o.org_id')
-      .leftJoin('partners as v', 'v.id', 'o.vendor_id')
-      .select([
-        'o.id',
-        'o.number',
-        'o.code',
-        'o.status',
-        'o.created_at',
-        'o.done_at',
-        'o.expired_after',
-        'o.event_id',
-        'e.title_text as event_title',
-        'e.start_at as event_start',
-        'o.org_id',
-        'org.name as org_name',
-        'o.vendor_id',
-        'v.name as vendor_name',
-        'o.origin',
-        'o.customer_name',
-        'o.customer_email',
-        'o.customer_phone',
-        'o.tickets_count',
-        'o.price',
-        'o.discount',
-        'o.nominal',
-        'o.extra',
-        'o.full_value',
-        'o.promocodes',
-      ])
-      .orderBy('order_access.created_at', 'desc')
-      .orderBy('order_access.order_id', 'desc')
-      .stream(CHUNK);
+    return this.cursor(
+      this.orders
+        .visible(partnerId, filters)
+        .innerJoin('orders as o', 'o.id', 'order_access.order_id')
+        .innerJoin('events as e', 'e.id', 'o.event_id')
+        .innerJoin('partners as org', 'org.id', 'o.org_id')
+        .leftJoin('partners as v', 'v.id', 'o.vendor_id')
+        .select([
+          'o.id',
+          'o.number',
+          'o.code',
+          'o.status',
+          'o.created_at',
+          'o.done_at',
+          'o.expired_after',
+          'o.event_id',
+          'e.title_text as event_title',
+          'e.start_at as event_start',
+          'o.org_id',
+          'org.name as org_name',
+          'o.vendor_id',
+          'v.name as vendor_name',
+          'o.origin',
+          'o.customer_name',
+          'o.customer_email',
+          'o.customer_phone',
+          'o.tickets_count',
+          'o.price',
+          'o.discount',
+          'o.nominal',
+          'o.extra',
+          'o.full_value',
+          'o.promocodes',
+        ])
+        .orderBy('order_access.created_at', 'desc')
+        .orderBy('order_access.order_id', 'desc')
+        .stream(CHUNK),
+    );
   }
 
   ticketRecords(partnerId: string, filters: OrderFilters) {
-    return this.orders
-      .visible(partnerId, filters)
-      .innerJoin('orders as o', 'o.id', 'order_access.order_id')
-      .innerJoin('tickets as t', 't.order_id', 'order_access.order_id')
-      .select([
-        'o.number as order_number',
-        'o.id as order_id',
-        'o.status as order_status',
-        't.id',
-        't.number',
-        't.serial',
-        't.barcode',
-        't.set_id',
-        't.status',
-        't.seat',
-        't.price',
-        't.discount',
-        't.nominal',
-        't.extra',
-        't.full_value',
-      ])
-      .orderBy('order_access.created_at', 'desc')
-      .orderBy('order_access.order_id', 'desc')
-      .orderBy('t.position')
-      .stream(CHUNK);
+    return this.cursor(
+      this.orders
+        .visible(partnerId, filters)
+        .innerJoin('orders as o', 'o.id', 'order_access.order_id')
+        .innerJoin('tickets as t', 't.order_id', 'order_access.order_id')
+        .select([
+          'o.number as order_number',
+          'o.id as order_id',
+          'o.status as order_status',
+          't.id',
+          't.number',
+          't.serial',
+          't.barcode',
+          't.set_id',
+          't.status',
+          't.seat',
+          't.price',
+          't.discount',
+          't.nominal',
+          't.extra',
+          't.full_value',
+        ])
+        .orderBy('order_access.created_at', 'desc')
+        .orderBy('order_access.order_id', 'desc')
+        .orderBy('t.position')
+        .stream(CHUNK),
+    );
   }
 }
 
-type Streamed<F extends (...args: never[]) => AsyncIterableIterator<unknown>> = ReturnType<F> extends AsyncIterableIterator<infer R> ? R : never;
+type Streamed<F extends (...args: never[]) => AsyncIterable<unknown>> = ReturnType<F> extends AsyncIterable<infer R> ? R : never;
 /** Row shapes of the two export passes, as the queries select them. */
 export type OrderExportRecord = Streamed<SnapshotReader['orderRecords']>;
 export type TicketExportRecord = Streamed<SnapshotReader['ticketRecords']>;

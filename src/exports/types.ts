@@ -87,7 +87,10 @@ export interface WriteFilesOptions {
 }
 
 export interface WrittenFiles {
+  /** the files as e-mail attachments */
   files: ExportFile[];
+  /** the one file offered by a download link: the xlsx itself, or a zip of the csv files */
+  download: ExportFile;
   orders: number;
   tickets: number;
 }

@@ -18,7 +18,7 @@ import { openDb } from '../db/database.js';
 import type { ExportRow } from '../db/types.js';
 import type { FilterEcho, OrderFilters } from '../orders/filters.js';
 import type { Metrics } from '../metrics.js';
-import { packForDownload, writeExportFiles } from './files.js';
+import { writeExportFiles } from './files.js';
 import { classifyMailError, composeExportMail, describeMailError, type Mailer } from './mail.js';
 import { ExportRowMapper } from './mappers.js';
 import { ExportReader, ExportsRepository } from './repository.js';
@@ -183,10 +183,12 @@ export class ExportWorker {
       let downloadUrl: string | null = null;
       let linkExpiresAt: Date | null = null;
       const size = written.files.reduce((sum, f) => sum + f.size, 0);
-      if (size > config.exports.maxAttachmentBytes) {
-        const base = written.files[0]!.filename.replace(/\.[^.]+$/, '');
-        const packed = await packForDownload(written.files, dir, base);
-        for (const f of written.files) if (f.path !== packed.path) await unlink(f.path).catch(() => undefined);
+      // Keep what goes out: the attachments, or the one download file.
+      const link = size > config.exports.maxAttachmentBytes;
+      const packed = written.download;
+      const unused = link ? written.files.filter((f) => f.path !== packed.path) : written.files.includes(packed) ? [] : [packed];
+      for (const f of unused) await unlink(f.path).catch(() => undefined);
+      if (link) {
         const token = newToken();
         linkExpiresAt = new Date(Date.now() + config.exports.linkTtlMs);
         const recorded = await this.repo.setFile(job.id, this.id, {

@@ -1,35 +1,68 @@
-/** The file offered for download when the attachments are too big for the e-mail. */
-import path from 'node:path';
+/**
+ * The zip offered for download when csv files are too big for the e-mail:
+ * written while the csv files are, not after them. Deflate runs in libuv's
+ * thread pool, so compressing alongside the writer costs the export little
+ * wall time, where zipping the finished files afterwards added about one
+ * COPY's worth of time to a 1M-order export (docs/BENCHMARKS.md).
+ */
+import { PassThrough } from 'node:stream';
 import archiver from 'archiver';
-import { XLSX_CONTENT_TYPE } from './xlsx.js';
-import { FileSink } from './streams.js';
-import type { ExportFile } from '../types.js';
+import { FileSink, waitDrain } from './streams.js';
 
 export const ZIP_CONTENT_TYPE = 'application/zip';
 
-/**
- * The xlsx as is (it is a zip already); for csv a zip `<baseName>.zip` in `dir`
- * holding every file under its `filename`, written by archiver as a stream.
- */
-export async function packForDownload(files: ExportFile[], dir: string, baseName: string): Promise<ExportFile> {
-  const only = files[0];
-  if (files.length === 1 && only && only.contentType === XLSX_CONTENT_TYPE) return only;
-  if (files.length === 0) throw new Error('packForDownload: no files');
+/** zlib level by default: 6 is zlib's balance of size and speed. */
+const LEVEL = 6;
+/** Bytes per deflate output chunk: 16 KiB (zlib's default) meant a callback on this thread per 16 KiB. */
+const CHUNK = 256 * 1024;
 
-  const filename = `${baseName}.zip`;
-  const sink = new FileSink(path.join(dir, filename));
-  const archive = archiver('zip', { zlib: { level: 6 } });
-  archive.on('error', (err) => sink.fail(err));
-  archive.on('warning', (err) => sink.fail(err));
-  try {
-    archive.pipe(sink.stream);
-    for (const file of files) archive.file(file.path, { name: file.filename });
-    await sink.race(archive.finalize());
-    const size = await sink.close(false);
-    return { path: sink.path, filename, contentType: ZIP_CONTENT_TYPE, size };
-  } catch (err) {
-    archive.abort();
-    await sink.discard();
-    throw err;
+export interface ZipEntry {
+  /** Appends to the entry, waiting while the zip is behind. */
+  write(chunk: string): Promise<void>;
+  /** Ends the entry; the next one may start. */
+  end(): void;
+}
+
+/** A zip file written entry after entry as a stream (archiver), with back-pressure. */
+export class ZipWriter {
+  private readonly sink: FileSink;
+  private readonly archive: archiver.Archiver;
+
+  constructor(
+    readonly path: string,
+    level = LEVEL,
+  ) {
+    this.sink = new FileSink(path);
+    this.archive = archiver('zip', { zlib: { level, chunkSize: CHUNK } });
+    this.archive.on('error', (err) => this.sink.fail(err));
+    this.archive.on('warning', (err) => this.sink.fail(err));
+    this.archive.pipe(this.sink.stream);
+  }
+
+  /** Starts an entry. Entries are zipped in order: end one before writing the next. */
+  entry(name: string): ZipEntry {
+    const pass = new PassThrough();
+    this.archive.append(pass, { name });
+    return {
+      write: async (chunk) => {
+        this.sink.check();
+        if (!pass.write(chunk)) await this.sink.race(waitDrain(pass));
+      },
+      end: () => {
+        pass.end();
+      },
+    };
+  }
+
+  /** Writes the central directory and closes the file; returns its size. */
+  async finish(): Promise<number> {
+    await this.sink.race(this.archive.finalize());
+    return this.sink.close(false);
+  }
+
+  /** Abandons the zip: stops the archiver and removes the file. Never throws. */
+  async discard(): Promise<void> {
+    this.archive.abort();
+    await this.sink.discard();
   }
 }

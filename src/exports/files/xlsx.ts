@@ -1,56 +1,46 @@
 /**
- * The xlsx export: exceljs's streaming WorkbookWriter straight into a file,
- * without shared strings, so memory stays flat however many rows there are.
+ * The xlsx export: a SpreadsheetML workbook (ECMA-376) whose sheet XML is
+ * written here, row by row, straight into a streaming zip (pack.ts), so memory
+ * stays flat however many rows there are. No shared strings: text is inline.
+ *
+ * Why not exceljs's WorkbookWriter (it was used first): building a cell model
+ * per cell and rendering it through its XML stream cost ~80% of the export's
+ * main thread; writing the few kinds of cell this export has directly is
+ * several times faster (docs/DECISIONS.md, docs/BENCHMARKS.md). exceljs stays
+ * in the tests as an independent reader of the files.
  *
  * Cells:
- * - text → a string cell (`t="str"` with the text as its value; never a
- *   formula: a value like "=1+1" is stored and read back as that string);
+ * - text → an inline string (`t="inlineStr"`), never a formula: a value like
+ *   "=1+1" is stored and read back as that string;
  * - numbers/counts → numeric cells, format `0` (no 1.2E+11 for long numbers);
  * - money → numeric cells holding minor/100, format `0.00`;
- * - timestamps → date cells, format `yyyy-mm-dd hh:mm:ss`, holding the
- *   wall-clock time in the export's zone (spreadsheet dates have no zone; the
- *   header names it).
- * XML cannot hold a bare CR: a CR or CRLF inside a text comes back as LF
- * (Excel's own line break in a cell). exceljs drops the C0 control characters
- * XML 1.0 forbids. A text longer than Excel's 32,767 characters per cell is cut
- * there (Excel would call the file corrupt); the csv keeps it whole.
+ * - timestamps → date cells (serial days since 1899-12-30), format
+ *   `yyyy-mm-dd hh:mm:ss`, holding the wall-clock time in the export's zone
+ *   (spreadsheet dates have no zone; the header names it).
+ * XML cannot hold a bare CR: a CR or CRLF inside a text is read back as LF
+ * (Excel's own line break in a cell). Characters XML 1.0 forbids (C0 controls
+ * other than tab/LF/CR, U+FFFE/U+FFFF, lone surrogates) are dropped. A text
+ * longer than Excel's 32,767 characters per cell is cut there (Excel would
+ * call the file corrupt); the csv keeps it whole.
  *
- * Order of work: the Orders sheet(s) are written and committed before the first
- * Tickets sheet is opened. exceljs zips sheets one after another, so rows of a
- * sheet that is not yet being zipped would pile up in memory.
- *
- * Back-pressure: exceljs ignores it. Each sheet's XML goes through a stream
- * that exceljs fills without looking at write()'s result, then through deflate,
- * the zip and the file. Every few hundred rows we wait while that sheet stream
- * holds more than ENTRY_BACKLOG bytes (internal field, checked defensively) or
- * while the file stream itself asks for 'drain', after giving the event loop a
- * turn.
+ * Sheets past Excel's 1,048,576 rows continue in "<name> 2", "<name> 3", …
+ * Back-pressure: rows are written to the zip entry in batches and the writer
+ * waits whenever the zip (deflate in libuv's thread pool, then the file) is
+ * behind.
  */
 import { setImmediate as tick } from 'node:timers/promises';
-import ExcelJS from 'exceljs';
-import type { Row, Style, Worksheet } from 'exceljs';
 import type { CellKind, CellValue, Column } from './columns.js';
-import { FileSink, waitDrain } from './streams.js';
+import { ZipWriter, type ZipEntry } from './pack.js';
 import type { TimeZoneConverter } from './timezone.js';
 
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export const EXCEL_MAX_ROWS = 1_048_576;
 
-/** Rows between checks of aborted() and of back-pressure. */
+/** Rows between checks of aborted() and writes to the zip. */
 export const CHECK_EVERY = 256;
-/** Bytes of sheet XML allowed to wait for the zip before the writer pauses. */
-const ENTRY_BACKLOG = 4 * 1024 * 1024;
 
-// Shared style objects: exceljs caches the style id per object (WeakMap), so
-// one object per kind keeps styling to a lookup per cell.
-const HEADER_STYLE: Partial<Style> = { font: { bold: true } };
-const KIND_STYLES: Record<CellKind, Partial<Style>> = {
-  text: {},
-  int: { numFmt: '0' },
-  money: { numFmt: '0.00' },
-  time: { numFmt: 'yyyy-mm-dd hh:mm:ss' },
-  seat: { numFmt: '0' },
-};
+/** Excel refuses a workbook with a longer text in a cell. */
+export const EXCEL_MAX_TEXT = 32_767;
 
 export interface XlsxTable<R> {
   /** sheet name; continuation sheets are "<name> 2", "<name> 3", … */
@@ -67,108 +57,198 @@ export interface WriteXlsxOptions {
   aborted: () => boolean;
 }
 
-type CellInput = string | number | Date | undefined;
+const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+const NS_MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+const NS_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+const NS_PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships';
 
-/** Excel refuses a workbook with a longer text in a cell. */
-export const EXCEL_MAX_TEXT = 32_767;
+// Cell styles (indexes into cellXfs of STYLES_XML).
+const STYLE = { header: 1, int: 2, money: 3, time: 4 } as const;
+const STYLES_XML =
+  XML_HEAD +
+  `<styleSheet xmlns="${NS_MAIN}">` +
+  '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>' +
+  '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font><font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>' +
+  '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
+  '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
+  '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
+  '<cellXfs count="5">' +
+  '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' +
+  '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>' +
+  '<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' +
+  '<xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' +
+  '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' +
+  '</cellXfs>' +
+  '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
+  '</styleSheet>';
 
-function cellInput(kind: CellKind, value: CellValue, tz: TimeZoneConverter): CellInput {
-  if (value === null) return undefined;
+// Characters XML 1.0 cannot hold (a lone surrogate cannot be encoded in UTF-8 either).
+const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const XML_SPECIAL = /[&<>"]/g;
+const NEEDS_WORK = /[&<>"\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+/** Text as XML character data (also fit for an attribute value). */
+export function xmlText(text: string): string {
+  if (!NEEDS_WORK.test(text)) return text;
+  return text.replace(XML_FORBIDDEN, '').replace(XML_SPECIAL, (c) => ESCAPES[c] as string);
+}
+
+/** Spreadsheet column letters: 0 → A, 25 → Z, 26 → AA. */
+export function columnLetters(index: number): string {
+  let n = index + 1;
+  let out = '';
+  while (n > 0) {
+    const r = (n - 1) % 26;
+    out = String.fromCharCode(65 + r) + out;
+    n = Math.floor((n - 1) / 26);
+  }
+  return out;
+}
+
+/** Days from the spreadsheet epoch (1899-12-30) to 1970-01-01. */
+const EPOCH_DAYS = 25_569;
+
+function inlineString(ref: string, style: string, text: string): string {
+  const cut = text.length > EXCEL_MAX_TEXT ? text.slice(0, EXCEL_MAX_TEXT) : text;
+  const space = /^\s|\s$/.test(cut) ? ' xml:space="preserve"' : '';
+  return `<c r="${ref}"${style} t="inlineStr"><is><t${space}>${xmlText(cut)}</t></is></c>`;
+}
+
+/** One cell's XML, or '' for a null (an absent cell). */
+function cellXml(ref: string, kind: CellKind, value: CellValue, tz: TimeZoneConverter): string {
+  if (value === null) return '';
+  if (typeof value === 'string') return inlineString(ref, '', value);
   switch (kind) {
     case 'money':
-      return (value as number) / 100;
+      return `<c r="${ref}" s="${STYLE.money}"><v>${value / 100}</v></c>`;
     case 'time':
-      return tz.wallDate(value as number);
+      return `<c r="${ref}" s="${STYLE.time}"><v>${tz.wallSeconds(value) / 86_400 + EPOCH_DAYS}</v></c>`;
+    case 'text':
+      return `<c r="${ref}"><v>${value}</v></c>`;
     default:
-      return typeof value === 'string' && value.length > EXCEL_MAX_TEXT ? value.slice(0, EXCEL_MAX_TEXT) : value;
+      return `<c r="${ref}" s="${STYLE.int}"><v>${value}</v></c>`;
   }
 }
 
-/** The stream exceljs writes a sheet's XML into before the zip reads it (exceljs 4.4 internals). */
-export function sheetBacklog(sheet: Worksheet): { length: number; stream: NodeJS.EventEmitter } | null {
-  const pipes = (sheet as unknown as { stream?: { pipes?: unknown[] } }).stream?.pipes;
-  const entry = pipes?.[0] as
-    | (NodeJS.EventEmitter & { writableLength?: number; _writableState?: { length?: number } })
-    | undefined;
-  if (!entry || typeof entry.on !== 'function') return null;
-  const length = entry._writableState?.length ?? entry.writableLength;
-  return typeof length === 'number' ? { length, stream: entry } : null;
+interface Sheet {
+  name: string;
+  part: string;
 }
 
+/** The sheets of one table: rows go into the current sheet, a full sheet is ended and the next begun. */
 class SheetSeries<R> {
-  private sheet: Worksheet | null = null;
+  private entry: ZipEntry | null = null;
   private rowsInSheet = 0;
   private count = 0;
+  private pending = '';
+  private readonly letters: string[];
+  private readonly sheetHead: string;
 
   constructor(
-    private readonly workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+    private readonly zip: ZipWriter,
     private readonly table: XlsxTable<R>,
     private readonly options: WriteXlsxOptions,
-    private readonly sink: FileSink,
-  ) {}
+    private readonly sheets: Sheet[],
+  ) {
+    this.letters = table.columns.map((_, i) => columnLetters(i));
+    const cols = table.columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width}" customWidth="1"/>`).join('');
+    this.sheetHead =
+      XML_HEAD +
+      `<worksheet xmlns="${NS_MAIN}" xmlns:r="${NS_REL}">` +
+      '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' +
+      '<selection pane="bottomLeft"/></sheetView></sheetViews>' +
+      `<sheetFormatPr defaultRowHeight="15"/><cols>${cols}</cols><sheetData>`;
+  }
 
-  private open(): Worksheet {
+  private async open(): Promise<void> {
     this.count += 1;
     const name = this.count === 1 ? this.table.name : `${this.table.name} ${this.count}`;
-    const sheet = this.workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
-    sheet.columns = this.table.columns.map((c) => ({ width: c.width }));
-    const header = sheet.addRow(this.table.headers);
-    header.eachCell((cell) => {
-      cell.style = HEADER_STYLE;
-    });
-    header.commit();
-    this.sheet = sheet;
+    const part = `xl/worksheets/sheet${this.sheets.length + 1}.xml`;
+    this.sheets.push({ name, part });
+    this.entry = this.zip.entry(part);
+    const header = this.table.headers.map((h, i) => inlineString(`${this.letters[i]}1`, ` s="${STYLE.header}"`, h)).join('');
+    await this.entry.write(`${this.sheetHead}<row r="1">${header}</row>`);
     this.rowsInSheet = 1;
-    return sheet;
   }
 
-  private commitSheet(): void {
-    this.sheet?.commit();
-    this.sheet = null;
+  private async close(): Promise<void> {
+    if (!this.entry) return;
+    await this.entry.write(`${this.pending}</sheetData></worksheet>`);
+    this.pending = '';
+    this.entry.end();
+    this.entry = null;
   }
 
-  add(row: R): void {
-    let sheet = this.sheet;
-    if (sheet === null || this.rowsInSheet >= this.options.maxSheetRows) {
-      this.commitSheet();
-      sheet = this.open();
+  async add(row: R): Promise<void> {
+    if (this.entry === null || this.rowsInSheet >= this.options.maxSheetRows) {
+      await this.close();
+      await this.open();
     }
+    const r = this.rowsInSheet + 1;
     const { columns } = this.table;
-    const values: CellInput[] = new Array<CellInput>(columns.length);
+    let xml = `<row r="${r}">`;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i] as Column<R>;
-      values[i] = cellInput(column.kind, column.value(row), this.options.tz);
+      xml += cellXml(`${this.letters[i]}${r}`, column.kind, column.value(row), this.options.tz);
     }
-    const added: Row = sheet.addRow(values);
-    for (let i = 0; i < columns.length; i++) {
-      const value = values[i];
-      if (value === undefined) continue;
-      const kind = (columns[i] as Column<R>).kind;
-      added.getCell(i + 1).style = KIND_STYLES[kind === 'seat' && typeof value === 'string' ? 'text' : kind];
-    }
-    added.commit();
-    this.rowsInSheet += 1;
+    this.pending += `${xml}</row>`;
+    this.rowsInSheet = r;
   }
 
-  /** Waits while the current sheet's XML or the file is backed up. */
-  async relieve(): Promise<void> {
-    // A turn of the event loop: zlib deflates in the thread pool but is fed
-    // from this thread, and timers (lease heartbeats) and requests of the
-    // same process must not starve behind a fast in-memory row source.
+  /** Hands the rows so far to the zip, waiting while it is behind; gives the event loop a turn. */
+  async flush(): Promise<void> {
+    if (this.entry && this.pending) {
+      const chunk = this.pending;
+      this.pending = '';
+      await this.entry.write(chunk);
+    }
+    // timers (lease heartbeats) and requests of the same process must not
+    // starve behind a fast in-memory row source
     await tick();
-    this.sink.check();
-    if (this.sheet) {
-      const backlog = sheetBacklog(this.sheet);
-      if (backlog && backlog.length > ENTRY_BACKLOG) await this.sink.race(waitDrain(backlog.stream));
-    }
-    await this.sink.drain();
   }
 
-  /** Commits the last sheet; with no rows at all, a sheet with only the header. */
-  finish(): void {
-    if (this.sheet === null && this.count === 0) this.open();
-    this.commitSheet();
+  /** Ends the last sheet; with no rows at all, a sheet with only the header. */
+  async finish(): Promise<void> {
+    if (this.entry === null && this.count === 0) await this.open();
+    await this.close();
   }
+}
+
+function workbookParts(sheets: readonly Sheet[]): [string, string][] {
+  const workbook =
+    XML_HEAD +
+    `<workbook xmlns="${NS_MAIN}" xmlns:r="${NS_REL}"><sheets>` +
+    sheets.map((s, i) => `<sheet name="${xmlText(s.name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('') +
+    '</sheets></workbook>';
+  const rels =
+    XML_HEAD +
+    `<Relationships xmlns="${NS_PKG_REL}">` +
+    sheets
+      .map((s, i) => `<Relationship Id="rId${i + 1}" Type="${NS_REL}/worksheet" Target="${s.part.slice('xl/'.length)}"/>`)
+      .join('') +
+    `<Relationship Id="rId${sheets.length + 1}" Type="${NS_REL}/styles" Target="styles.xml"/></Relationships>`;
+  const types =
+    XML_HEAD +
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+    '<Default Extension="xml" ContentType="application/xml"/>' +
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
+    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>' +
+    sheets
+      .map((s) => `<Override PartName="/${s.part}" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`)
+      .join('') +
+    '</Types>';
+  const root =
+    XML_HEAD +
+    `<Relationships xmlns="${NS_PKG_REL}"><Relationship Id="rId1" Type="${NS_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>`;
+  return [
+    ['[Content_Types].xml', types],
+    ['_rels/.rels', root],
+    ['xl/workbook.xml', workbook],
+    ['xl/_rels/workbook.xml.rels', rels],
+    ['xl/styles.xml', STYLES_XML],
+  ];
 }
 
 /** Erases a table's row type so that tables of different rows go in one list. */
@@ -185,37 +265,34 @@ export async function writeXlsx(
   options: WriteXlsxOptions,
   tables: readonly XlsxTable<unknown>[],
 ): Promise<{ counts: number[]; size: number }> {
-  const sink = new FileSink(options.path);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
-    stream: sink.stream,
-    useSharedStrings: false,
-    useStyles: true,
-  });
-  const zip = (workbook as unknown as { zip?: NodeJS.EventEmitter & { abort?: () => void } }).zip;
-  zip?.on('error', (err: unknown) => sink.fail(err));
+  const zip = new ZipWriter(options.path);
   try {
+    const sheets: Sheet[] = [];
     const counts: number[] = [];
     for (const table of tables) {
-      const series = new SheetSeries(workbook, table, options, sink);
+      const series = new SheetSeries(zip, table, options, sheets);
       let count = 0;
       for await (const row of table.rows()) {
         if (count % CHECK_EVERY === 0) {
           if (options.aborted()) throw new Error('export aborted');
-          await series.relieve();
+          await series.flush();
         }
-        series.add(row);
+        await series.add(row);
         count += 1;
       }
       if (options.aborted()) throw new Error('export aborted');
-      series.finish();
+      await series.finish();
       counts.push(count);
     }
-    await sink.race(workbook.commit());
-    const size = await sink.close(false);
+    for (const [name, xml] of workbookParts(sheets)) {
+      const entry = zip.entry(name);
+      await entry.write(xml);
+      entry.end();
+    }
+    const size = await zip.finish();
     return { counts, size };
   } catch (err) {
-    zip?.abort?.();
-    await sink.discard();
+    await zip.discard();
     throw err;
   }
 }

@@ -8,16 +8,20 @@
 // Datasets: PostgreSQL 1M orders (kassa_bench_1m), SQLite 200k orders
 // (.bench/sqlite-200k.db); reused when they already hold that many orders.
 // Usage: node bench/list.mjs [--quick] [--only pg|sqlite] [--duration S] [--warmup S]
-//   --quick   50k orders on both databases, short runs (CI: checks that it runs)
+//                             [--sql-ms MS] [--concurrency 1,16] [--pg-orders N] [--json FILE]
+//   --quick      50k orders on both databases, short runs (CI: checks that it runs)
+//   --pg-orders  PostgreSQL with N orders (kassa_bench_<N>) instead of 1M (growth curve)
+//   --json       also write the results to FILE (bench/run.mjs reads it)
 // Prints a markdown table per database and writes .bench/results-<date>.{md,json}.
 // Exit 0 when the run completed (targets are reported, not enforced).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import os, { tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machineInfo } from './machine.mjs';
 
 // ---------------------------------------------------------------------------
 // Child mode: the HTTP floor. Serves pre-serialised bodies by request URL.
@@ -80,10 +84,16 @@ async function main() {
         sqlMs: 5000,
         sqlMinIterations: 100,
       };
+  // --pg-orders N: another PostgreSQL size (the growth curve, bench/run.mjs)
+  if (argv.includes('--pg-orders')) {
+    const n = Number(arg('pg-orders'));
+    cfg.pg = { db: `kassa_bench_${n % 1e6 === 0 ? `${n / 1e6}m` : `${n / 1000}k`}`, orders: n, minTenant: 0 };
+  }
+  if (argv.includes('--sql-ms')) cfg.sqlMs = Number(arg('sql-ms'));
   if (argv.includes('--duration')) cfg.duration = Number(arg('duration'));
   if (argv.includes('--warmup')) cfg.warmup = Number(arg('warmup'));
   const TARGET = { p50Ratio: 1.5, throughput: 0.7, deepP50Ms: 100 };
-  const CONCURRENCY = [1, 16];
+  const CONCURRENCY = arg('concurrency', '1,16').split(',').map(Number);
 
   const children = new Set();
   const killChildren = () => {
@@ -363,6 +373,30 @@ async function main() {
     `SELECT o.* FROM (SELECT order_id, created_at FROM order_access WHERE ${q.where} ` +
     `ORDER BY created_at DESC, order_id DESC LIMIT ${q.size} OFFSET ${(q.page - 1) * q.size}) p ` +
     `JOIN orders o ON o.id = p.order_id ORDER BY p.created_at DESC, p.order_id DESC`;
+  /** The page with the total and each order's event and partners joined in: one statement. */
+  const joinedSql = (q) =>
+    `SELECT o.*, e.id AS e_id, e.org_id AS e_org_id, e.title_text AS e_title_text, e.title_desc AS e_title_desc, ` +
+    `e.start_at AS e_start_at, e.finish_at AS e_finish_at, e.status AS e_status, e.timezone AS e_timezone, ` +
+    `org.id AS org_pid, org.name AS org_name, v.id AS vendor_pid, v.name AS vendor_name, (${countSql(q)}) AS total ` +
+    `FROM (SELECT order_id, created_at FROM order_access WHERE ${q.where} ` +
+    `ORDER BY created_at DESC, order_id DESC LIMIT ${q.size} OFFSET ${(q.page - 1) * q.size}) p ` +
+    `JOIN orders o ON o.id = p.order_id LEFT JOIN events e ON e.id = o.event_id ` +
+    `LEFT JOIN partners org ON org.id = o.org_id LEFT JOIN partners v ON v.id = o.vendor_id ` +
+    `ORDER BY p.created_at DESC, p.order_id DESC`;
+  /** Splits joined rows into orders, events and partners (each once). */
+  function splitJoined(rows) {
+    const events = new Map();
+    const partners = new Map();
+    const orders = rows.map((r) => {
+      const { e_id, e_org_id, e_title_text, e_title_desc, e_start_at, e_finish_at, e_status, e_timezone, org_pid, org_name, vendor_pid, vendor_name, ...o } = r;
+      delete o.total;
+      if (e_id !== null) events.set(e_id, { id: e_id, org_id: e_org_id, title_text: e_title_text, title_desc: e_title_desc, start_at: e_start_at, finish_at: e_finish_at, status: e_status, timezone: e_timezone });
+      if (org_pid !== null) partners.set(org_pid, { id: org_pid, name: org_name });
+      if (vendor_pid !== null) partners.set(vendor_pid, { id: vendor_pid, name: vendor_name });
+      return o;
+    });
+    return { total: rows.length ? Number(rows[0].total) : null, orders, events: [...events.values()], partners: [...partners.values()] };
+  }
   const refIds = (orders) => ({
     orderIds: orders.map((o) => o.id),
     eventIds: [...new Set(orders.map((o) => o.event_id))],
@@ -500,10 +534,11 @@ async function main() {
   // raw-SQL floors
 
   /**
-   * PostgreSQL, two ways; the faster (by sequential p50) is the floor.
-   *  rows: count ‖ page (two connections), then tickets + events + partners in one
-   *        round trip (three statements in one simple-protocol query).
-   *  json: count ‖ one statement returning the page and its refs as json_agg columns.
+   * PostgreSQL, three ways; the fastest (by sequential p50) is the floor.
+   *  rows:   count ‖ page (two connections), then tickets + events + partners in one
+   *          round trip (three statements in one simple-protocol query).
+   *  joined: the page with the total, events and partners joined in, then the tickets.
+   *  json:   count ‖ one statement returning the page and its refs as json_agg columns.
    */
   function pgFloor(pool) {
     const variants = {
@@ -522,6 +557,16 @@ async function main() {
               `SELECT * FROM partners WHERE id IN (${inList(partnerIds)})`,
           );
           return { total, orders, tickets: t.rows, events: e.rows, partners: pa.rows };
+        };
+      },
+      joined: (q) => {
+        const j = joinedSql(q);
+        const c = countSql(q);
+        return async () => {
+          const page = splitJoined((await pool.query(j)).rows);
+          if (page.orders.length === 0) return { ...page, total: Number((await pool.query(c)).rows[0].n), tickets: [] };
+          const t = await pool.query(`SELECT * FROM tickets WHERE order_id IN (${inList(page.orders.map((o) => o.id))}) ORDER BY order_id, position`);
+          return { ...page, tickets: t.rows };
         };
       },
       json: (q) => {
@@ -561,6 +606,16 @@ async function main() {
       return st;
     };
     return {
+      joined: (q) => {
+        const joined = db.prepare(joinedSql(q));
+        const count = db.prepare(countSql(q));
+        return () => {
+          const page = splitJoined(joined.all());
+          if (page.orders.length === 0) return { ...page, total: Number(count.get().n), tickets: [] };
+          const ids = page.orders.map((o) => o.id);
+          return { ...page, tickets: prepIn('tickets', ids.length).all(ids) };
+        };
+      },
       rows: (q) => {
         const count = db.prepare(countSql(q));
         const page = db.prepare(pageSql(q));
@@ -631,8 +686,9 @@ async function main() {
         sql.variants = Object.fromEntries(Object.entries(seq).map(([v, s]) => [v, { p50: r2(s.p50), p99: r2(s.p99), n: s.n }]));
         sql.variant = best;
         sql.seq = seq[best];
-        sql.c16 =
-          kind === 'postgres'
+        sql.c16 = !CONCURRENCY.includes(16)
+          ? null
+          : kind === 'postgres'
             ? await measureConcurrent(fns[best], 16, cfg.duration)
             : { ...sql.seq, rps: 1000 / sql.seq.mean, note: 'synchronous: 1 / mean latency' };
 
@@ -708,15 +764,7 @@ async function main() {
 
   if (!existsSync(cli)) throw new Error(`${cli} not found: run npm run build first`);
   const started = new Date();
-  const machine = {
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cores: os.cpus().length,
-    memoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
-    node: process.version,
-    platform: `${os.type()} ${os.release()}`,
-    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    date: started.toISOString(),
-  };
+  const machine = machineInfo(started);
 
   // seed both datasets at once (they are independent; PostgreSQL's is the long one)
   const [pgDs, sqliteDs] = await Promise.all([
@@ -757,8 +805,10 @@ async function main() {
       `p50 ratio = API p50 / (SQL floor p50 + HTTP floor p50); floor req/s at c=16 = min(SQL req/s, HTTP floor req/s), at c=1 = 1 / (SQL mean + HTTP mean). ` +
       `At c=16 the SQL and HTTP p50s are those measured under 16-way load (SQLite: the sequential SQL p50) and the p50 ratio, in parentheses, is ` +
       `informational (queueing); the p50 target applies at c=1, the throughput target at c=16, the 100 ms deep-page target at c=1. ` +
-      `The SQL floor's variant is named after its p50: rows = count ‖ page, then tickets+events+partners in one round trip; ` +
-      `json = count ‖ one statement returning the page and its refs as json_agg. Total run time ${seconds.toFixed(0)} s.`,
+      `The SQL floor is the fastest (by p50) of: rows = count ‖ page, then tickets+events+partners in one round trip; ` +
+      `joined = one statement for the page with the total and each order's event and partners joined in, then the tickets; ` +
+      `json = count ‖ one statement returning the page and its refs as json_agg (PostgreSQL). ` +
+      `Counts come from order_counts (whole months; every range here is whole months). Total run time ${seconds.toFixed(0)} s.`,
     '',
   ];
   for (const r of results) {
@@ -777,6 +827,7 @@ async function main() {
 
   const stamp = `${started.toISOString().slice(0, 16).replace(':', '-')}${quick ? '-quick' : ''}`;
   writeFileSync(join(benchDir, `results-${stamp}.md`), `${text}\n`);
+  if (argv.includes('--json')) writeFileSync(arg('json'), `${JSON.stringify({ quick, machine, results }, null, 2)}\n`);
   writeFileSync(
     join(benchDir, `results-${stamp}.json`),
     `${JSON.stringify({ quick, machine, settings: { ...cfg, targets: TARGET }, seconds: Math.round(seconds), results }, null, 2)}\n`,

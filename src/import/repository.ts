@@ -5,10 +5,12 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Dialect } from '../db/database.js';
 import type { Database, EventTable, OrderAccessTable, OrderTable, PartnerTable, TicketTable } from '../db/types.js';
-import { bucketDeltas, type BucketDelta, type BucketSource } from '../orders/counts.js';
+import { BucketTally, type BucketSource } from '../orders/counts.js';
 import type { OrderRows } from '../orders/mappers.js';
 
 const BUCKET_COLUMNS = ['partner_id', 'created_at', 'status', 'event_id', 'has_customer'] as const;
+/** Distinct count buckets held in memory before they are written early. */
+const MAX_TALLY = 100_000;
 
 /** Rows per INSERT, keeping parameters below SQLite's 32766 and PostgreSQL's 65535. */
 function chunks<T>(items: T[], columns: number): T[][] {
@@ -77,6 +79,9 @@ const ACCESS_TYPES: SqlTypes<OrderAccessTable> = {
 };
 
 export class ImportRepository {
+  /** order_counts deltas of the writes not yet applied (writeCounts) */
+  private readonly counts = new BucketTally();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
@@ -185,7 +190,7 @@ export class ImportRepository {
       await this.pgInsert('orders', ORDER_TYPES, batch.map((b) => b.order as OrderTable), 'id');
       await this.pgInsert('tickets', TICKET_TYPES, batch.flatMap((b) => b.tickets as TicketTable[]));
       await this.pgInsert('order_access', ACCESS_TYPES, access);
-      await this.addToCounts(bucketDeltas(removed, access));
+      await this.tallyCounts(removed, access);
       return;
     }
     for (const part of chunks(ids, 1)) {
@@ -206,12 +211,22 @@ export class ImportRepository {
     const tickets = batch.flatMap((b) => b.tickets);
     for (const part of chunks(tickets, 14)) await this.db.insertInto('tickets').values(part).execute();
     for (const part of chunks(access, 6)) await this.db.insertInto('order_access').values(part).execute();
-    await this.addToCounts(bucketDeltas(removed, access));
+    await this.tallyCounts(removed, access);
   }
 
-  /** Applies bucket deltas to order_counts (in the caller's transaction, like the rows they count). */
-  private async addToCounts(deltas: BucketDelta[]): Promise<void> {
-    for (const part of chunks(deltas, 6)) {
+  private async tallyCounts(removed: BucketSource[], added: BucketSource[]): Promise<void> {
+    this.counts.add(removed, added);
+    // bounded memory for imports touching very many buckets
+    if (this.counts.size >= MAX_TALLY) await this.writeCounts();
+  }
+
+  /**
+   * Applies the counts of the orders written so far to order_counts. Call it
+   * before the transaction commits (the import's finish does): the counts
+   * change in the same transaction as the rows they count.
+   */
+  async writeCounts(): Promise<void> {
+    for (const part of chunks(this.counts.take(), 6)) {
       await this.db
         .insertInto('order_counts')
         .values(part)

@@ -169,6 +169,7 @@ class Importer {
 
   async finish(): Promise<void> {
     await this.flush();
+    if (!this.failed) await this.repo.writeCounts();
     for (const [id, waiting] of this.pendingEvents) {
       for (const w of waiting) this.problem(w.line, `order.event ${id} does not exist (neither in this file nor in the database)`);
     }

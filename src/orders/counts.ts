@@ -14,6 +14,8 @@
  * split of a range and the bucket deltas of a write.
  */
 
+import type { OrderCountTable } from '../db/types.js';
+
 /** event_id of the roll-up rows: every event of the partner. */
 export const ALL_EVENTS = '';
 
@@ -72,32 +74,50 @@ export interface BucketSource {
   readonly has_customer: number;
 }
 
-export interface BucketDelta {
-  partner_id: string;
-  event_id: string;
-  month: number;
-  status: string;
-  has_customer: number;
-  n: number;
-}
+/** A change to one row of order_counts (n may be negative). */
+export type BucketDelta = OrderCountTable;
 
 /**
- * The change to the buckets when `removed` access rows are replaced by
- * `added` ones: each row counts in its event's bucket and in the roll-up.
- * Buckets whose change nets to zero are left out.
+ * Bucket deltas summed over many writes. An import applies them once, at its
+ * end: one transaction updating the same roll-up row after every batch would
+ * leave a chain of row versions that each later update walks (PostgreSQL),
+ * which made a one-organiser seed of 1M orders crawl.
  */
-export function bucketDeltas(removed: readonly BucketSource[], added: readonly BucketSource[]): BucketDelta[] {
-  const deltas = new Map<string, BucketDelta>();
-  const add = (row: BucketSource, by: number) => {
+export class BucketTally {
+  private deltas = new Map<string, BucketDelta>();
+
+  /** Distinct buckets held. */
+  get size(): number {
+    return this.deltas.size;
+  }
+
+  /** Records that `removed` access rows are replaced by `added` ones: each row counts in its event's bucket and in the roll-up. */
+  add(removed: readonly BucketSource[], added: readonly BucketSource[]): void {
+    for (const r of removed) this.count(r, -1);
+    for (const r of added) this.count(r, +1);
+  }
+
+  /** The non-zero deltas so far; the tally starts over. */
+  take(): BucketDelta[] {
+    const out = [...this.deltas.values()].filter((d) => d.n !== 0);
+    this.deltas = new Map();
+    return out;
+  }
+
+  private count(row: BucketSource, by: number): void {
     const month = monthStart(Number(row.created_at));
     for (const event_id of [row.event_id, ALL_EVENTS]) {
       const key = `${row.partner_id}\u0000${event_id}\u0000${month}\u0000${row.status}\u0000${row.has_customer}`;
-      const d = deltas.get(key);
+      const d = this.deltas.get(key);
       if (d) d.n += by;
-      else deltas.set(key, { partner_id: row.partner_id, event_id, month, status: row.status, has_customer: Number(row.has_customer), n: by });
+      else this.deltas.set(key, { partner_id: row.partner_id, event_id, month, status: row.status, has_customer: Number(row.has_customer), n: by });
     }
-  };
-  for (const r of removed) add(r, -1);
-  for (const r of added) add(r, +1);
-  return [...deltas.values()].filter((d) => d.n !== 0);
+  }
+}
+
+/** The change to the buckets when `removed` access rows are replaced by `added` ones (zero changes left out). */
+export function bucketDeltas(removed: readonly BucketSource[], added: readonly BucketSource[]): BucketDelta[] {
+  const tally = new BucketTally();
+  tally.add(removed, added);
+  return tally.take();
 }

@@ -85,7 +85,9 @@ export async function writeCsv<R>(options: WriteCsvOptions<R>): Promise<{ count:
   const { columns, tz } = options;
   const sink = new FileSink(options.path);
   const zip = options.zipEntry;
-  const write = async (chunk: string) => {
+  const write = async (text: string) => {
+    // encoded once for both the file and the zip
+    const chunk = Buffer.from(text);
     await sink.write(chunk);
     await zip?.write(chunk);
   };

@@ -7,7 +7,7 @@
  */
 import { PassThrough } from 'node:stream';
 import archiver from 'archiver';
-import { FileSink, waitDrain } from './streams.js';
+import { BUFFER_BYTES, FileSink, waitDrain } from './streams.js';
 
 export const ZIP_CONTENT_TYPE = 'application/zip';
 
@@ -18,7 +18,7 @@ const CHUNK = 256 * 1024;
 
 export interface ZipEntry {
   /** Appends to the entry, waiting while the zip is behind. */
-  write(chunk: string): Promise<void>;
+  write(chunk: string | Buffer): Promise<void>;
   /** Ends the entry; the next one may start. */
   end(): void;
 }

@@ -1,0 +1,138 @@
+// Where a list request's time goes, layer by layer, in one process (no
+// sockets): each line adds one layer to the one before, so the differences
+// are that layer's cost. Used to explain the list benchmark's ratios.
+//   1. raw SQL        — the bench's hand-written floor ('rows' variant) through pg / better-sqlite3
+//   2. repository     — OrdersRepository.page(): the same statements through Kysely
+//   3. service        — OrdersService.list(): + parsing the parameters and mapping rows to API objects
+//   4. + serialise    — + JSON.stringify into a Buffer, as the route does
+//   5. inject         — the whole Fastify request (auth lookup, hooks, metrics, routing), app.inject()
+// Usage: node bench/breakdown.mjs <DATABASE_URL> <partner id> [query string] [--ms 3000]
+// Needs `npm run build` and a dataset from `npm run bench`.
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import pino from 'pino';
+import { loadConfig } from '../dist/config.js';
+import { openDb, sqlitePath } from '../dist/db/database.js';
+import { buildApp } from '../dist/http/app.js';
+import { ApiKeysRepository } from '../dist/auth/repository.js';
+import { ApiKeysService } from '../dist/auth/service.js';
+import { OrdersRepository } from '../dist/orders/repository.js';
+import { OrdersService } from '../dist/orders/service.js';
+import { pageOffset, parseOrderFilters, parsePaging } from '../dist/orders/filters.js';
+
+const [url, partner, qs = ''] = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--ms');
+const msArg = process.argv.indexOf('--ms');
+const ms = msArg === -1 ? 3000 : Number(process.argv[msArg + 1]);
+if (!url || !/^[0-9a-f]{24}$/.test(partner ?? '')) {
+  console.error('usage: node bench/breakdown.mjs <DATABASE_URL> <partner id> [query string]');
+  process.exit(2);
+}
+const query = Object.fromEntries(new URLSearchParams(qs));
+
+const db = openDb(url);
+const repo = new OrdersRepository(db.kysely);
+const service = new OrdersService(repo);
+const app = await buildApp({ db, logger: pino({ level: 'silent' }), config: loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' }) });
+await app.ready();
+const { token } = await new ApiKeysService(new ApiKeysRepository(db.kysely)).create(partner, 'breakdown');
+const path = `/v2/resources/orders${qs ? `?${qs}` : ''}`;
+
+// the raw-SQL floor, as bench/list.mjs writes it (count from order_counts; page; refs)
+const errors = [];
+const { filters } = parseOrderFilters(query, errors);
+const { page, pageSize } = parsePaging(query, errors);
+if (errors.length) throw new Error(errors.join('; '));
+const offset = pageOffset({ page, pageSize }) ?? 0;
+const P = `partner_id = '${partner}'`;
+const where = [
+  P,
+  filters.createdFrom !== undefined && `created_at >= ${filters.createdFrom}`,
+  filters.createdTo !== undefined && `created_at < ${filters.createdTo}`,
+  filters.statuses && `status IN (${filters.statuses.map((s) => `'${s}'`).join(',')})`,
+  filters.events && `event_id IN (${filters.events.map((e) => `'${e}'`).join(',')})`,
+  filters.onlyWithCustomer && 'has_customer = 1',
+].filter(Boolean).join(' AND ');
+if (filters.createdFrom !== undefined || filters.createdTo !== undefined) throw new Error('breakdown: created_at ranges are not written into the floor here');
+const cwhere = [
+  P,
+  `event_id IN (${(filters.events ?? ['']).map((e) => `'${e}'`).join(',')})`,
+  filters.statuses && `status IN (${filters.statuses.map((s) => `'${s}'`).join(',')})`,
+  filters.onlyWithCustomer && 'has_customer = 1',
+].filter(Boolean).join(' AND ');
+const countSql = `SELECT coalesce(sum(n), 0) AS n FROM order_counts WHERE ${cwhere}`;
+const pageSql =
+  `SELECT o.* FROM (SELECT order_id, created_at FROM order_access WHERE ${where} ORDER BY created_at DESC, order_id DESC LIMIT ${pageSize} OFFSET ${offset}) p ` +
+  'JOIN orders o ON o.id = p.order_id ORDER BY p.created_at DESC, p.order_id DESC';
+const list = (ids) => ids.map((id) => `'${id}'`).join(',');
+let rawFloor;
+let closeFloor;
+if (db.dialect === 'postgres') {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  rawFloor = async () => {
+    const [c, p] = await Promise.all([pool.query(countSql), pool.query(pageSql)]);
+    const orders = p.rows;
+    if (!orders.length) return Number(c.rows[0].n);
+    const events = [...new Set(orders.map((o) => o.event_id))];
+    const partners = [...new Set(orders.flatMap((o) => (o.vendor_id ? [o.org_id, o.vendor_id] : [o.org_id])))];
+    await pool.query(
+      `SELECT * FROM tickets WHERE order_id IN (${list(orders.map((o) => o.id))}) ORDER BY order_id, position;` +
+        `SELECT * FROM events WHERE id IN (${list(events)}); SELECT * FROM partners WHERE id IN (${list(partners)})`,
+    );
+    return Number(c.rows[0].n);
+  };
+  closeFloor = () => pool.end();
+} else {
+  const sdb = new Database(sqlitePath(url), { readonly: true });
+  const c = sdb.prepare(countSql);
+  const p = sdb.prepare(pageSql);
+  rawFloor = () => {
+    const orders = p.all();
+    const total = c.get().n;
+    if (!orders.length) return total;
+    const ids = orders.map((o) => o.id);
+    sdb.prepare(`SELECT * FROM tickets WHERE order_id IN (${ids.map(() => '?').join(',')}) ORDER BY order_id, position`).all(ids);
+    const events = [...new Set(orders.map((o) => o.event_id))];
+    sdb.prepare(`SELECT * FROM events WHERE id IN (${events.map(() => '?').join(',')})`).all(events);
+    const partners = [...new Set(orders.flatMap((o) => (o.vendor_id ? [o.org_id, o.vendor_id] : [o.org_id])))];
+    sdb.prepare(`SELECT * FROM partners WHERE id IN (${partners.map(() => '?').join(',')})`).all(partners);
+    return total;
+  };
+  closeFloor = () => sdb.close();
+}
+
+const layers = [
+  ['raw SQL (floor)', rawFloor],
+  ['repository (Kysely)', () => repo.page(partner, filters, pageSize, offset)],
+  ['service (+ params, mapping)', () => service.list(partner, query)],
+  ['+ JSON.stringify → Buffer', async () => Buffer.from(JSON.stringify(await service.list(partner, query)))],
+  ['inject (Fastify, auth, hooks)', () => app.inject({ url: path, headers: { authorization: `key ${token}` } })],
+];
+
+async function measure(fn) {
+  const warm = performance.now() + Math.min(1000, ms / 3);
+  while (performance.now() < warm) await fn();
+  const times = [];
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { n: times.length, p50: times[Math.floor(times.length / 2)], mean: times.reduce((a, b) => a + b, 0) / times.length };
+}
+
+const res = await app.inject({ url: path, headers: { authorization: `key ${token}` } });
+if (res.statusCode !== 200) throw new Error(`${path}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+console.log(`${db.dialect} ${path}: ${res.rawPayload.length} bytes, total ${res.json().pagination.total}`);
+console.log('| layer | p50 ms | mean ms | + mean ms |');
+console.log('|---|---:|---:|---:|');
+let before = null;
+for (const [name, fn] of layers) {
+  const m = await measure(fn);
+  console.log(`| ${name} | ${m.p50.toFixed(3)} | ${m.mean.toFixed(3)} | ${before === null ? '' : (m.mean - before).toFixed(3)} |`);
+  before = m.mean;
+}
+await app.close();
+await closeFloor();
+await db.close();

@@ -7,7 +7,7 @@
  */
 import { PassThrough } from 'node:stream';
 import archiver from 'archiver';
-import { BUFFER_BYTES, FileSink, waitDrain } from './streams.js';
+import { FileSink, waitDrain } from './streams.js';
 
 export const ZIP_CONTENT_TYPE = 'application/zip';
 

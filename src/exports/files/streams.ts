@@ -30,13 +30,6 @@ export function waitDrain(emitter: EventEmitter): Promise<void> {
 }
 
 /**
- * Bytes a writer may run ahead of the disk (and of the zip) before it waits
- * for 'drain'. At the streams' default of 16 KiB every batch of rows waited
- * for its own write to finish, so writing and formatting took turns.
- */
-export const BUFFER_BYTES = 1024 * 1024;
-
-/**
  * A file being written. Errors of the underlying stream are kept (so that an
  * 'error' event never goes unhandled) and rethrown from `check()`, `drain()`
  * and `close()`.

@@ -64,15 +64,6 @@ export class TimeZoneConverter {
     return formatTimestamp(this.wallSeconds(seconds));
   }
 
-  /**
-   * A Date whose UTC fields are the wall-clock time in the zone: spreadsheet
-   * dates have no zone, and exceljs turns a Date into a serial number from its
-   * UTC milliseconds.
-   */
-  wallDate(seconds: number): Date {
-    return new Date(this.wallSeconds(seconds) * 1000);
-  }
-
   private exactOffset(seconds: number): number {
     const f = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
     for (const part of this.dtf.formatToParts(seconds * 1000)) {

@@ -5,7 +5,7 @@
  */
 import { mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { fileStamp, ORDER_COLUMNS, SHEET_NAMES, TICKET_COLUMNS, orderHeaders, ticketHeaders } from './files/columns.js';
+import { fileStamp, ORDER_COLUMNS, SHEET_NAMES, TICKET_COLUMNS, orderHeaders, ticketHeaders, type Column } from './files/columns.js';
 import { CSV_CONTENT_TYPE, writeCsv } from './files/csv.js';
 import { ZIP_CONTENT_TYPE, ZipWriter } from './files/pack.js';
 import { TimeZoneConverter } from './files/timezone.js';
@@ -66,40 +66,32 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
   const written: ExportFile[] = [];
   const zipName = `orders-${stamp}.zip`;
   const zip = new ZipWriter(path.join(options.dir, zipName), CSV_ZIP_LEVEL);
+  /** One table as `<name>-<stamp>.csv` and as the zip entry of that name; returns its rows. */
+  const csvTable = async <R>(name: string, headers: string[], columns: readonly Column<R>[], rows: AsyncIterable<R>): Promise<number> => {
+    const filename = `${name}-${stamp}.csv`;
+    const filePath = path.join(options.dir, filename);
+    const { count, size } = await writeCsv({
+      path: filePath,
+      headers,
+      columns,
+      rows,
+      zipEntry: zip.entry(filename),
+      tz,
+      checkEvery: CHECK_EVERY,
+      aborted,
+    });
+    written.push({ path: filePath, filename, contentType: CSV_CONTENT_TYPE, size });
+    return count;
+  };
   try {
-    const ordersName = `orders-${stamp}.csv`;
-    const ordersPath = path.join(options.dir, ordersName);
-    const orders = await writeCsv({
-      path: ordersPath,
-      headers: orderHeaders(options.lang, options.tz),
-      columns: ORDER_COLUMNS,
-      rows: options.orders,
-      zipEntry: zip.entry(ordersName),
-      tz,
-      checkEvery: CHECK_EVERY,
-      aborted,
-    });
-    written.push({ path: ordersPath, filename: ordersName, contentType: CSV_CONTENT_TYPE, size: orders.size });
-
-    const ticketsName = `tickets-${stamp}.csv`;
-    const ticketsPath = path.join(options.dir, ticketsName);
-    const tickets = await writeCsv({
-      path: ticketsPath,
-      headers: ticketHeaders(options.lang, options.tz),
-      columns: TICKET_COLUMNS,
-      rows: options.tickets(),
-      zipEntry: zip.entry(ticketsName),
-      tz,
-      checkEvery: CHECK_EVERY,
-      aborted,
-    });
-    written.push({ path: ticketsPath, filename: ticketsName, contentType: CSV_CONTENT_TYPE, size: tickets.size });
+    const orders = await csvTable('orders', orderHeaders(options.lang, options.tz), ORDER_COLUMNS, options.orders);
+    const tickets = await csvTable('tickets', ticketHeaders(options.lang, options.tz), TICKET_COLUMNS, options.tickets());
     const zipSize = await zip.finish();
     return {
       files: written,
       download: { path: zip.path, filename: zipName, contentType: ZIP_CONTENT_TYPE, size: zipSize },
-      orders: orders.count,
-      tickets: tickets.count,
+      orders,
+      tickets,
     };
   } catch (err) {
     await zip.discard();

@@ -19,13 +19,18 @@ export async function* readAhead<T>(source: AsyncIterable<T>, limit: number): As
   let exhausted = false;
   let failure: { error: unknown } | null = null;
   let stopped = false;
+  // resolvers of the consumer waiting for items and of the pump waiting for room
   let itemsArrived: (() => void) | null = null;
   let roomMade: (() => void) | null = null;
-  const wake = (which: 'consumer' | 'pump') => {
-    const fn = which === 'consumer' ? itemsArrived : roomMade;
-    if (which === 'consumer') itemsArrived = null;
-    else roomMade = null;
-    fn?.();
+  const wakeConsumer = () => {
+    const resolve = itemsArrived;
+    itemsArrived = null;
+    resolve?.();
+  };
+  const wakePump = () => {
+    const resolve = roomMade;
+    roomMade = null;
+    resolve?.();
   };
 
   const pump = (async () => {
@@ -41,13 +46,13 @@ export async function* readAhead<T>(source: AsyncIterable<T>, limit: number): As
           break;
         }
         buffer.push(next.value);
-        wake('consumer');
+        wakeConsumer();
       }
     } catch (error) {
       failure = { error };
     } finally {
       stopped = true;
-      wake('consumer');
+      wakeConsumer();
     }
   })();
 
@@ -57,7 +62,7 @@ export async function* readAhead<T>(source: AsyncIterable<T>, limit: number): As
         // take everything buffered at once; the pump refills meanwhile
         const batch = buffer;
         buffer = [];
-        wake('pump');
+        wakePump();
         for (const item of batch) yield item;
         continue;
       }
@@ -67,7 +72,7 @@ export async function* readAhead<T>(source: AsyncIterable<T>, limit: number): As
     }
   } finally {
     stopped = true;
-    wake('pump');
+    wakePump();
     await pump;
     // the consumer left early: close the source (a cursor is released there)
     if (!exhausted && !failure) await it.return?.();

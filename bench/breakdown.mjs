@@ -1,7 +1,7 @@
 // Where a list request's time goes, layer by layer, in one process (no
 // sockets): each line adds one layer to the one before, so the differences
 // are that layer's cost. Used to explain the list benchmark's ratios.
-//   1. raw SQL        — the bench's hand-written floor ('rows' variant) through pg / better-sqlite3
+//   1. raw SQL        — bench/floor.mjs ('rows' variant) through pg / better-sqlite3
 //   2. repository     — OrdersRepository.page(): the same statements through Kysely
 //   3. service        — OrdersService.list(): + parsing the parameters and mapping rows to API objects
 //   4. + serialise    — + JSON.stringify into a Buffer, as the route does
@@ -19,6 +19,7 @@ import { ApiKeysService } from '../dist/auth/service.js';
 import { OrdersRepository } from '../dist/orders/repository.js';
 import { OrdersService } from '../dist/orders/service.js';
 import { pageOffset, parseOrderFilters, parsePaging } from '../dist/orders/filters.js';
+import { inList, lit, pgFloor, sqliteFloor } from './floor.mjs';
 
 const [url, partner, qs = ''] = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--ms');
 const msArg = process.argv.indexOf('--ms');
@@ -37,72 +38,35 @@ await app.ready();
 const { token } = await new ApiKeysService(new ApiKeysRepository(db.kysely)).create(partner, 'breakdown');
 const path = `/v2/resources/orders${qs ? `?${qs}` : ''}`;
 
-// the raw-SQL floor, as bench/list.mjs writes it (count from order_counts; page; refs)
+// the raw-SQL floor of bench/list.mjs ('rows' variant), for these parameters
 const errors = [];
 const { filters } = parseOrderFilters(query, errors);
 const { page, pageSize } = parsePaging(query, errors);
 if (errors.length) throw new Error(errors.join('; '));
-const offset = pageOffset({ page, pageSize }) ?? 0;
-const P = `partner_id = '${partner}'`;
-const where = [
-  P,
-  filters.createdFrom !== undefined && `created_at >= ${filters.createdFrom}`,
-  filters.createdTo !== undefined && `created_at < ${filters.createdTo}`,
-  filters.statuses && `status IN (${filters.statuses.map((s) => `'${s}'`).join(',')})`,
-  filters.events && `event_id IN (${filters.events.map((e) => `'${e}'`).join(',')})`,
-  filters.onlyWithCustomer && 'has_customer = 1',
-].filter(Boolean).join(' AND ');
 if (filters.createdFrom !== undefined || filters.createdTo !== undefined) throw new Error('breakdown: created_at ranges are not written into the floor here');
-const cwhere = [
-  P,
-  `event_id IN (${(filters.events ?? ['']).map((e) => `'${e}'`).join(',')})`,
-  filters.statuses && `status IN (${filters.statuses.map((s) => `'${s}'`).join(',')})`,
-  filters.onlyWithCustomer && 'has_customer = 1',
-].filter(Boolean).join(' AND ');
-const countSql = `SELECT coalesce(sum(n), 0) AS n FROM order_counts WHERE ${cwhere}`;
-const pageSql =
-  `SELECT o.* FROM (SELECT order_id, created_at FROM order_access WHERE ${where} ORDER BY created_at DESC, order_id DESC LIMIT ${pageSize} OFFSET ${offset}) p ` +
-  'JOIN orders o ON o.id = p.order_id ORDER BY p.created_at DESC, p.order_id DESC';
-const list = (ids) => ids.map((id) => `'${id}'`).join(',');
+const statuses = filters.statuses && `status IN (${filters.statuses.map((st) => `'${st}'`).join(',')})`;
+const P = `partner_id = ${lit(partner)}`;
+const q = {
+  where: [P, statuses, filters.events && `event_id IN (${inList(filters.events)})`, filters.onlyWithCustomer && 'has_customer = 1'].filter(Boolean).join(' AND '),
+  cwhere: [P, `event_id IN (${filters.events ? inList(filters.events) : "''"})`, statuses, filters.onlyWithCustomer && 'has_customer = 1'].filter(Boolean).join(' AND '),
+  size: pageSize,
+  page,
+};
 let rawFloor;
 let closeFloor;
 if (db.dialect === 'postgres') {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
-  rawFloor = async () => {
-    const [c, p] = await Promise.all([pool.query(countSql), pool.query(pageSql)]);
-    const orders = p.rows;
-    if (!orders.length) return Number(c.rows[0].n);
-    const events = [...new Set(orders.map((o) => o.event_id))];
-    const partners = [...new Set(orders.flatMap((o) => (o.vendor_id ? [o.org_id, o.vendor_id] : [o.org_id])))];
-    await pool.query(
-      `SELECT * FROM tickets WHERE order_id IN (${list(orders.map((o) => o.id))}) ORDER BY order_id, position;` +
-        `SELECT * FROM events WHERE id IN (${list(events)}); SELECT * FROM partners WHERE id IN (${list(partners)})`,
-    );
-    return Number(c.rows[0].n);
-  };
+  rawFloor = pgFloor(pool).rows(q);
   closeFloor = () => pool.end();
 } else {
   const sdb = new Database(sqlitePath(url), { readonly: true });
-  const c = sdb.prepare(countSql);
-  const p = sdb.prepare(pageSql);
-  rawFloor = () => {
-    const orders = p.all();
-    const total = c.get().n;
-    if (!orders.length) return total;
-    const ids = orders.map((o) => o.id);
-    sdb.prepare(`SELECT * FROM tickets WHERE order_id IN (${ids.map(() => '?').join(',')}) ORDER BY order_id, position`).all(ids);
-    const events = [...new Set(orders.map((o) => o.event_id))];
-    sdb.prepare(`SELECT * FROM events WHERE id IN (${events.map(() => '?').join(',')})`).all(events);
-    const partners = [...new Set(orders.flatMap((o) => (o.vendor_id ? [o.org_id, o.vendor_id] : [o.org_id])))];
-    sdb.prepare(`SELECT * FROM partners WHERE id IN (${partners.map(() => '?').join(',')})`).all(partners);
-    return total;
-  };
+  rawFloor = sqliteFloor(sdb).rows(q);
   closeFloor = () => sdb.close();
 }
 
 const layers = [
   ['raw SQL (floor)', rawFloor],
-  ['repository (Kysely)', () => repo.page(partner, filters, pageSize, offset)],
+  ['repository (Kysely)', () => repo.page(partner, filters, pageSize, pageOffset({ page, pageSize }) ?? 0)],
   ['service (+ params, mapping)', () => service.list(partner, query)],
   ['+ JSON.stringify → Buffer', async () => Buffer.from(JSON.stringify(await service.list(partner, query)))],
   ['inject (Fastify, auth, hooks)', () => app.inject({ url: path, headers: { authorization: `key ${token}` } })],

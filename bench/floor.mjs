@@ -1,0 +1,146 @@
+// The raw-SQL floor of the list benchmark: the list's answer (total, page of
+// orders, their tickets, events and partners) by hand-written SQL straight
+// through pg / better-sqlite3. Used by bench/list.mjs and bench/breakdown.mjs.
+// A query q is { where (on order_access), cwhere (on order_counts), size, page }.
+
+export const HEX24 = /^[0-9a-f]{24}$/;
+export const lit = (id) => {
+  if (!HEX24.test(id)) throw new Error(`unexpected id ${id}`);
+  return `'${id}'`;
+};
+export const inList = (ids) => ids.map(lit).join(',');
+
+export const countSql = (q) => `SELECT coalesce(sum(n), 0) AS n FROM order_counts WHERE ${q.cwhere}`;
+export const pageSql = (q) =>
+  `SELECT o.* FROM (SELECT order_id, created_at FROM order_access WHERE ${q.where} ` +
+  `ORDER BY created_at DESC, order_id DESC LIMIT ${q.size} OFFSET ${(q.page - 1) * q.size}) p ` +
+  `JOIN orders o ON o.id = p.order_id ORDER BY p.created_at DESC, p.order_id DESC`;
+/** The page with the total and each order's event and partners joined in: one statement. */
+export const joinedSql = (q) =>
+  `SELECT o.*, e.id AS e_id, e.org_id AS e_org_id, e.title_text AS e_title_text, e.title_desc AS e_title_desc, ` +
+  `e.start_at AS e_start_at, e.finish_at AS e_finish_at, e.status AS e_status, e.timezone AS e_timezone, ` +
+  `org.id AS org_pid, org.name AS org_name, v.id AS vendor_pid, v.name AS vendor_name, (${countSql(q)}) AS total ` +
+  `FROM (SELECT order_id, created_at FROM order_access WHERE ${q.where} ` +
+  `ORDER BY created_at DESC, order_id DESC LIMIT ${q.size} OFFSET ${(q.page - 1) * q.size}) p ` +
+  `JOIN orders o ON o.id = p.order_id LEFT JOIN events e ON e.id = o.event_id ` +
+  `LEFT JOIN partners org ON org.id = o.org_id LEFT JOIN partners v ON v.id = o.vendor_id ` +
+  `ORDER BY p.created_at DESC, p.order_id DESC`;
+/** Splits joined rows into orders, events and partners (each once). */
+export function splitJoined(rows) {
+  const events = new Map();
+  const partners = new Map();
+  const orders = rows.map((r) => {
+    const { e_id, e_org_id, e_title_text, e_title_desc, e_start_at, e_finish_at, e_status, e_timezone, org_pid, org_name, vendor_pid, vendor_name, ...o } = r;
+    delete o.total;
+    if (e_id !== null) events.set(e_id, { id: e_id, org_id: e_org_id, title_text: e_title_text, title_desc: e_title_desc, start_at: e_start_at, finish_at: e_finish_at, status: e_status, timezone: e_timezone });
+    if (org_pid !== null) partners.set(org_pid, { id: org_pid, name: org_name });
+    if (vendor_pid !== null) partners.set(vendor_pid, { id: vendor_pid, name: vendor_name });
+    return o;
+  });
+  return { total: rows.length ? Number(rows[0].total) : null, orders, events: [...events.values()], partners: [...partners.values()] };
+}
+export const refIds = (orders) => ({
+  orderIds: orders.map((o) => o.id),
+  eventIds: [...new Set(orders.map((o) => o.event_id))],
+  partnerIds: [...new Set(orders.flatMap((o) => (o.vendor_id === null ? [o.org_id] : [o.org_id, o.vendor_id])))],
+});
+
+/**
+ * PostgreSQL, three ways; the fastest (by sequential p50) is the floor.
+ *  rows:   count ‖ page (two connections), then tickets + events + partners in one
+ *          round trip (three statements in one simple-protocol query).
+ *  joined: the page with the total, events and partners joined in, then the tickets.
+ *  json:   count ‖ one statement returning the page and its refs as json_agg columns.
+ */
+export function pgFloor(pool) {
+  const variants = {
+    rows: (q) => {
+      const c = countSql(q);
+      const p = pageSql(q);
+      return async () => {
+        const [cr, pr] = await Promise.all([pool.query(c), pool.query(p)]);
+        const orders = pr.rows;
+        const total = Number(cr.rows[0].n);
+        if (orders.length === 0) return { total, orders, tickets: [], events: [], partners: [] };
+        const { orderIds, eventIds, partnerIds } = refIds(orders);
+        const [t, e, pa] = await pool.query(
+          `SELECT * FROM tickets WHERE order_id IN (${inList(orderIds)}) ORDER BY order_id, position;` +
+            `SELECT * FROM events WHERE id IN (${inList(eventIds)});` +
+            `SELECT * FROM partners WHERE id IN (${inList(partnerIds)})`,
+        );
+        return { total, orders, tickets: t.rows, events: e.rows, partners: pa.rows };
+      };
+    },
+    joined: (q) => {
+      const j = joinedSql(q);
+      const c = countSql(q);
+      return async () => {
+        const page = splitJoined((await pool.query(j)).rows);
+        if (page.orders.length === 0) return { ...page, total: Number((await pool.query(c)).rows[0].n), tickets: [] };
+        const t = await pool.query(`SELECT * FROM tickets WHERE order_id IN (${inList(page.orders.map((o) => o.id))}) ORDER BY order_id, position`);
+        return { ...page, tickets: t.rows };
+      };
+    },
+    json: (q) => {
+      const c = countSql(q);
+      const j =
+        `WITH p AS MATERIALIZED (SELECT order_id, created_at FROM order_access WHERE ${q.where} ` +
+        `ORDER BY created_at DESC, order_id DESC LIMIT ${q.size} OFFSET ${(q.page - 1) * q.size}), ` +
+        `o AS MATERIALIZED (SELECT o.* FROM p JOIN orders o ON o.id = p.order_id) SELECT ` +
+        `(SELECT coalesce(json_agg(o ORDER BY o.created_at DESC, o.id DESC), '[]') FROM o) AS orders, ` +
+        `(SELECT coalesce(json_agg(t ORDER BY t.order_id, t.position), '[]') FROM tickets t WHERE t.order_id IN (SELECT id FROM o)) AS tickets, ` +
+        `(SELECT coalesce(json_agg(e), '[]') FROM events e WHERE e.id IN (SELECT event_id FROM o)) AS events, ` +
+        `(SELECT coalesce(json_agg(pa), '[]') FROM partners pa WHERE pa.id IN (SELECT org_id FROM o UNION SELECT vendor_id FROM o)) AS partners`;
+      return async () => {
+        const [cr, jr] = await Promise.all([pool.query(c), pool.query(j)]);
+        const { orders, tickets, events, partners } = jr.rows[0];
+        return { total: Number(cr.rows[0].n), orders, tickets, events, partners };
+      };
+    },
+  };
+  return variants;
+}
+
+/** SQLite: prepared once; synchronous, so count, page and refs run one after another. */
+export function sqliteFloor(db) {
+  const byArity = new Map();
+  const prepIn = (kind, n) => {
+    const key = `${kind}:${n}`;
+    let st = byArity.get(key);
+    if (!st) {
+      const marks = Array(n).fill('?').join(',');
+      const sql =
+        kind === 'tickets'
+          ? `SELECT * FROM tickets WHERE order_id IN (${marks}) ORDER BY order_id, position`
+          : `SELECT * FROM ${kind} WHERE id IN (${marks})`;
+      byArity.set(key, (st = db.prepare(sql)));
+    }
+    return st;
+  };
+  return {
+    joined: (q) => {
+      const joined = db.prepare(joinedSql(q));
+      const count = db.prepare(countSql(q));
+      return () => {
+        const page = splitJoined(joined.all());
+        if (page.orders.length === 0) return { ...page, total: Number(count.get().n), tickets: [] };
+        const ids = page.orders.map((o) => o.id);
+        return { ...page, tickets: prepIn('tickets', ids.length).all(ids) };
+      };
+    },
+    rows: (q) => {
+      const count = db.prepare(countSql(q));
+      const page = db.prepare(pageSql(q));
+      return () => {
+        const total = Number(count.get().n);
+        const orders = page.all();
+        if (orders.length === 0) return { total, orders, tickets: [], events: [], partners: [] };
+        const { orderIds, eventIds, partnerIds } = refIds(orders);
+        const tickets = prepIn('tickets', orderIds.length).all(orderIds);
+        const events = prepIn('events', eventIds.length).all(eventIds);
+        const partners = prepIn('partners', partnerIds.length).all(partnerIds);
+        return { total, orders, tickets, events, partners };
+      };
+    },
+  };
+}

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { pgDatabase, sizeLabel } from './datasets.mjs';
 import { machineInfo } from './machine.mjs';
 
 const argv = process.argv.slice(2);
@@ -40,21 +41,9 @@ async function dataset(n) {
   // --quick exports the largest tenant of the list benchmark's 50k dataset
   // (seeded with several organisers, as bench/list.mjs --quick does): no
   // second dataset to seed in CI.
-  const name = quick ? 'kassa_bench_50k' : `kassa_bench_export_${n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}m` : `${n / 1000}k`}`;
-  const url = `${pgBase}/${name}`;
-  const admin = new pg.Client({ connectionString: `${pgBase}/postgres` });
-  await admin.connect();
-  const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount > 0;
-  let count = 0;
-  if (exists) {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    if ((await c.query("SELECT to_regclass('orders') AS t")).rows[0].t) count = Number((await c.query('SELECT count(*) FROM orders')).rows[0].count);
-    await c.end();
-  }
-  if (count !== n) {
-    if (exists) await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
+  const name = quick ? 'kassa_bench_50k' : `kassa_bench_export_${sizeLabel(n)}`;
+  const { url, reused } = await pgDatabase(pgBase, name, n);
+  if (!reused) {
     log(`seeding ${n} orders (one organiser) into ${name}…`);
     const t = performance.now();
     execFileSync(process.execPath, [cli, 'seed', '--orders', String(n), ...(quick ? [] : ['--organisers', '1']), '--seed', '1'], {
@@ -63,7 +52,6 @@ async function dataset(n) {
     });
     log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
-  await admin.end();
   // migrations (a dataset seeded before a schema change) and fresh statistics
   execFileSync(process.execPath, [cli, 'migrate'], { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
   const c = new pg.Client({ connectionString: url });

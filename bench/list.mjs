@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lit, pgFloor, sqliteFloor } from './floor.mjs';
+import { pgDatabase, sizeLabel } from './datasets.mjs';
 import { machineInfo } from './machine.mjs';
 
 // ---------------------------------------------------------------------------
@@ -88,7 +89,7 @@ async function main() {
   // --pg-orders N: another PostgreSQL size (the growth curve, bench/run.mjs)
   if (argv.includes('--pg-orders')) {
     const n = Number(arg('pg-orders'));
-    cfg.pg = { db: `kassa_bench_${n % 1e6 === 0 ? `${n / 1e6}m` : `${n / 1000}k`}`, orders: n, minTenant: 0 };
+    cfg.pg = { db: `kassa_bench_${sizeLabel(n)}`, orders: n, minTenant: 0 };
   }
   if (argv.includes('--sql-ms')) cfg.sqlMs = Number(arg('sql-ms'));
   if (argv.includes('--duration')) cfg.duration = Number(arg('duration'));
@@ -412,32 +413,14 @@ async function main() {
   // datasets
 
   async function preparePg() {
-    const url = `${pgBase}/${cfg.pg.db}`;
-    const admin = new pg.Client({ connectionString: `${pgBase}/postgres` });
-    await admin.connect();
-    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.pg.db])).rowCount > 0;
-    let count = 0;
-    if (exists) {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      const table = (await c.query("SELECT to_regclass('orders') AS t")).rows[0].t;
-      if (table) count = Number((await c.query('SELECT count(*) FROM orders')).rows[0].count);
-      await c.end();
-    }
-    let seeded = false;
-    if (count !== cfg.pg.orders) {
-      // a partial or different dataset: start from an empty database
-      if (exists) await admin.query(`DROP DATABASE "${cfg.pg.db}" WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE "${cfg.pg.db}"`);
-      await admin.end();
+    const { url, reused, count } = await pgDatabase(pgBase, cfg.pg.db, cfg.pg.orders);
+    if (reused) {
+      log(`PostgreSQL: reusing ${cfg.pg.db} (${count} orders)`);
+    } else {
       log(`PostgreSQL: seeding ${cfg.pg.orders} orders into ${cfg.pg.db}…`);
       const t = performance.now();
       await seedAsync(url, cfg.pg.orders);
       log(`PostgreSQL: seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      seeded = true;
-    } else {
-      await admin.end();
-      log(`PostgreSQL: reusing ${cfg.pg.db} (${count} orders)`);
     }
     const c = new pg.Client({ connectionString: url });
     await c.connect();
@@ -446,7 +429,7 @@ async function main() {
         "SELECT count(*) AS n FROM pg_stat_user_tables WHERE relname IN ('orders','order_access','tickets') AND last_vacuum IS NULL AND last_autovacuum IS NULL",
       )
     ).rows[0].n;
-    if (seeded || Number(never) > 0) {
+    if (!reused || Number(never) > 0) {
       log('PostgreSQL: VACUUM ANALYZE');
       await c.query('VACUUM ANALYZE');
     }

@@ -2,7 +2,7 @@
  * SQL of the orders list. Every query starts from `order_access` filtered by
  * the caller's partner id: the tenant filter lives here, not in callers.
  */
-import { sql, type Expression, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database, EventRow, OrderRow, PartnerRow, TicketRow } from '../db/types.js';
 import { ALL_EVENTS, planCount } from './counts.js';
 import type { OrderFilters } from './filters.js';
@@ -32,11 +32,11 @@ export class OrdersRepository {
   }
 
   /**
-   * Exact number of visible orders matching the filters, as one SQL
-   * expression: the pre-aggregated buckets of the whole months in the range
-   * plus an exact count of the partial months at its edges (counts.ts).
+   * Exact number of visible orders matching the filters, in one statement:
+   * the pre-aggregated buckets of the whole months in the range plus an exact
+   * count of the partial months at its edges (counts.ts).
    */
-  private total(partnerId: string, filters: OrderFilters): Expression<unknown> {
+  async count(partnerId: string, filters: OrderFilters): Promise<number> {
     const plan = planCount(filters.createdFrom, filters.createdTo);
     const parts = plan.exact.map(
       (range) =>
@@ -55,12 +55,8 @@ export class OrdersRepository {
       // SUM over no rows is NULL
       parts.push(sql`coalesce((${q}), 0)`);
     }
-    return sql.join(parts, sql` + `);
-  }
-
-  async count(partnerId: string, filters: OrderFilters): Promise<number> {
     const row = await this.db
-      .selectNoFrom(sql<number | string>`${this.total(partnerId, filters)}`.as('n'))
+      .selectNoFrom(sql<number | string>`${sql.join(parts, sql` + `)}`.as('n'))
       .executeTakeFirstOrThrow();
     // numeric (a string) on PostgreSQL when the buckets take part
     return Number(row.n);

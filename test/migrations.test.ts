@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../src/db/migrations.js';
-import { bucketDeltas } from '../src/orders/counts.js';
+import { BucketTally } from '../src/orders/counts.js';
 import { DIALECTS, createTestDb, type TestDb } from './support/db.js';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
@@ -43,7 +43,9 @@ describe.each(DIALECTS)('migration 0003_order_counts (%s)', (dialect) => {
       `${r.partner_id}/${r.event_id}/${r.month}/${r.status}/${r.has_customer}`;
     const stored = await t.db.kysely.selectFrom('order_counts').selectAll().execute();
     const got = Object.fromEntries(stored.map((r) => [key({ ...r, month: Number(r.month) }), Number(r.n)]));
-    const expected = Object.fromEntries(bucketDeltas([], rows).map((d) => [key(d), d.n]));
+    const tally = new BucketTally();
+    tally.add([], rows);
+    const expected = Object.fromEntries(tally.take().map((d) => [key(d), d.n]));
     expect(got).toEqual(expected);
   });
 });

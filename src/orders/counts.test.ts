@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALL_EVENTS, bucketDeltas, monthStart, nextMonthStart, planCount, type TimeRange } from './counts.js';
+import { ALL_EVENTS, BucketTally, monthStart, nextMonthStart, planCount, type BucketSource, type TimeRange } from './counts.js';
+
+/** The deltas of replacing `removed` access rows by `added` ones. */
+function deltas(removed: BucketSource[], added: BucketSource[]) {
+  const tally = new BucketTally();
+  tally.add(removed, added);
+  return tally.take();
+}
 
 const at = (iso: string) => Date.parse(iso) / 1000;
 const inRange = (t: number, r: TimeRange) => (r.from === undefined || t >= r.from) && (r.to === undefined || t < r.to);
@@ -53,24 +60,36 @@ describe('planCount', () => {
   });
 });
 
-describe('bucketDeltas', () => {
+describe('BucketTally', () => {
   const row = { partner_id: 'p', created_at: at('2024-02-10T10:00:00Z'), status: 'done', event_id: 'e', has_customer: 1 };
 
   it('counts a new row in its event bucket and in the all-events roll-up', () => {
-    expect(bucketDeltas([], [row])).toEqual([
+    expect(deltas([], [row])).toEqual([
       { partner_id: 'p', event_id: 'e', month: at('2024-02-01T00:00:00Z'), status: 'done', has_customer: 1, n: 1 },
       { partner_id: 'p', event_id: ALL_EVENTS, month: at('2024-02-01T00:00:00Z'), status: 'done', has_customer: 1, n: 1 },
     ]);
   });
 
   it('moves a changed row between buckets and leaves unchanged ones out', () => {
-    expect(bucketDeltas([row], [{ ...row, created_at: row.created_at + 60 }])).toEqual([]);
-    const moved = bucketDeltas([row], [{ ...row, status: 'cancelled' }]);
+    expect(deltas([row], [{ ...row, created_at: row.created_at + 60 }])).toEqual([]);
+    const moved = deltas([row], [{ ...row, status: 'cancelled' }]);
     expect(moved.map((d) => [d.event_id, d.status, d.n])).toEqual([
       ['e', 'done', -1],
       [ALL_EVENTS, 'done', -1],
       ['e', 'cancelled', 1],
       [ALL_EVENTS, 'cancelled', 1],
     ]);
+  });
+
+  it('sums writes until taken, then starts over', () => {
+    const tally = new BucketTally();
+    tally.add([], [row]);
+    tally.add([row], [{ ...row, status: 'cancelled' }]);
+    expect(tally.take().map((d) => [d.event_id, d.status, d.n])).toEqual([
+      ['e', 'cancelled', 1],
+      [ALL_EVENTS, 'cancelled', 1],
+    ]);
+    expect(tally.size).toBe(0);
+    expect(tally.take()).toEqual([]);
   });
 });

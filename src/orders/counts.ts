@@ -114,10 +114,3 @@ export class BucketTally {
     }
   }
 }
-
-/** The change to the buckets when `removed` access rows are replaced by `added` ones (zero changes left out). */
-export function bucketDeltas(removed: readonly BucketSource[], added: readonly BucketSource[]): BucketDelta[] {
-  const tally = new BucketTally();
-  tally.add(removed, added);
-  return tally.take();
-}

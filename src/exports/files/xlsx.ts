@@ -183,11 +183,19 @@ class SheetSeries<R> {
     this.entry = null;
   }
 
-  async add(row: R): Promise<void> {
-    if (this.entry === null || this.rowsInSheet >= this.options.maxSheetRows) {
-      await this.close();
-      await this.open();
-    }
+  /** Whether the next row needs a new sheet: none is open yet, or the current one is full. */
+  needsSheet(): boolean {
+    return this.entry === null || this.rowsInSheet >= this.options.maxSheetRows;
+  }
+
+  /** Ends the current sheet (if any) and begins the next. */
+  async nextSheet(): Promise<void> {
+    await this.close();
+    await this.open();
+  }
+
+  /** Adds a row to the open sheet (see needsSheet); synchronous, it only builds XML. */
+  add(row: R): void {
     const r = this.rowsInSheet + 1;
     const { columns } = this.table;
     let xml = `<row r="${r}">`;
@@ -280,7 +288,8 @@ export async function writeXlsx(
           if (options.aborted()) throw new Error('export aborted');
           await series.flush();
         }
-        await series.add(row);
+        if (series.needsSheet()) await series.nextSheet();
+        series.add(row);
         count += 1;
       }
       if (options.aborted()) throw new Error('export aborted');

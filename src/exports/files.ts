@@ -6,7 +6,7 @@
 import { mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileStamp, ORDER_COLUMNS, SHEET_NAMES, TICKET_COLUMNS, orderHeaders, ticketHeaders, type Column } from './files/columns.js';
-import { CSV_CONTENT_TYPE, writeCsv } from './files/csv.js';
+import { CSV_CONTENT_TYPE, writeCsv, writeCsvRecords } from './files/csv.js';
 import { ZIP_CONTENT_TYPE, ZipWriter } from './files/pack.js';
 import { TimeZoneConverter } from './files/timezone.js';
 import { CHECK_EVERY, EXCEL_MAX_ROWS, XLSX_CONTENT_TYPE, writeXlsx, xlsxTable } from './files/xlsx.js';
@@ -29,6 +29,8 @@ export { XLSX_CONTENT_TYPE, EXCEL_MAX_ROWS } from './files/xlsx.js';
  * and `tickets-<stamp>.csv` plus `orders-<stamp>.zip` holding both (stamp =
  * generatedAt in UTC, `20260115-103000`). `files` are the attachments,
  * `download` the one file a download link serves.
+ * The tables come as rows, formatted here, or (csv only) as records the
+ * database formatted (`records`, exports/csv-repository.ts).
  * Orders are read first; `tickets()` is called once they are all written.
  * When `aborted()` turns true the writer stops with Error('export aborted');
  * on any failure the files written so far are removed.
@@ -44,6 +46,7 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
   await mkdir(options.dir, { recursive: true });
 
   if (options.format === 'xlsx') {
+    if (!('orders' in options)) throw new TypeError('an xlsx export is written from rows');
     const filename = `orders-${stamp}.xlsx`;
     const filePath = path.join(options.dir, filename);
     const names = SHEET_NAMES[options.lang];
@@ -66,26 +69,29 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
   const written: ExportFile[] = [];
   const zipName = `orders-${stamp}.zip`;
   const zip = new ZipWriter(path.join(options.dir, zipName), CSV_ZIP_LEVEL);
-  /** One table as `<name>-<stamp>.csv` and as the zip entry of that name; returns its rows. */
-  const csvTable = async <R>(name: string, headers: string[], columns: readonly Column<R>[], rows: AsyncIterable<R>): Promise<number> => {
+  /** One table as `<name>-<stamp>.csv` and as the zip entry of that name, from rows or from the database's records; returns its rows. */
+  const csvTable = async <R>(
+    name: string,
+    headers: string[],
+    columns: readonly Column<R>[],
+    source: { rows: () => AsyncIterable<R> } | { records: () => AsyncIterable<Buffer> },
+  ): Promise<number> => {
     const filename = `${name}-${stamp}.csv`;
-    const filePath = path.join(options.dir, filename);
-    const { count, size } = await writeCsv({
-      path: filePath,
-      headers,
-      columns,
-      rows,
-      zipEntry: zip.entry(filename),
-      tz,
-      checkEvery: CHECK_EVERY,
-      aborted,
-    });
-    written.push({ path: filePath, filename, contentType: CSV_CONTENT_TYPE, size });
+    const file = { path: path.join(options.dir, filename), headers, zipEntry: zip.entry(filename), aborted };
+    const { count, size } =
+      'records' in source
+        ? await writeCsvRecords({ ...file, records: source.records() })
+        : await writeCsv({ ...file, columns, rows: source.rows(), tz, checkEvery: CHECK_EVERY });
+    written.push({ path: file.path, filename, contentType: CSV_CONTENT_TYPE, size });
     return count;
   };
+  const sources =
+    'records' in options
+      ? { orders: { records: () => options.records.orders }, tickets: { records: options.records.tickets } }
+      : { orders: { rows: () => options.orders }, tickets: { rows: options.tickets } };
   try {
-    const orders = await csvTable('orders', orderHeaders(options.lang, options.tz), ORDER_COLUMNS, options.orders);
-    const tickets = await csvTable('tickets', ticketHeaders(options.lang, options.tz), TICKET_COLUMNS, options.tickets());
+    const orders = await csvTable('orders', orderHeaders(options.lang, options.tz), ORDER_COLUMNS, sources.orders);
+    const tickets = await csvTable('tickets', ticketHeaders(options.lang, options.tz), TICKET_COLUMNS, sources.tickets);
     const zipSize = await zip.finish();
     return {
       files: written,

@@ -67,7 +67,7 @@ export interface ExportFile {
   size: number;
 }
 
-export interface WriteFilesOptions {
+interface WriteFilesBase {
   format: ExportFormat;
   lang: ExportLang;
   /** IANA time zone for timestamps in the files */
@@ -76,15 +76,30 @@ export interface WriteFilesOptions {
   dir: string;
   /** when the files are generated; used in file names */
   generatedAt: Date;
-  /** first pass: every order, newest first */
-  orders: AsyncIterable<ExportOrderRow>;
-  /** second pass, started after the orders are written: every ticket of those orders */
-  tickets: () => AsyncIterable<ExportTicketRow>;
   /** rows per sheet including the header (Excel's limit by default); lowered in tests */
   maxSheetRows?: number;
   /** checked between rows; when it returns true the writer stops with an error (lost lease, shutdown) */
   aborted?: () => boolean;
 }
+
+/** The two tables as rows, formatted by the writers. */
+export interface WriteRowsOptions extends WriteFilesBase {
+  /** first pass: every order, newest first */
+  orders: AsyncIterable<ExportOrderRow>;
+  /** second pass, started after the orders are written: every ticket of those orders */
+  tickets: () => AsyncIterable<ExportTicketRow>;
+}
+
+/** The two tables already formatted as csv records by the database (PostgreSQL's COPY; exports/csv-repository.ts). */
+export interface WriteCsvRecordsFilesOptions extends WriteFilesBase {
+  format: 'csv';
+  records: {
+    orders: AsyncIterable<Buffer>;
+    tickets: () => AsyncIterable<Buffer>;
+  };
+}
+
+export type WriteFilesOptions = WriteRowsOptions | WriteCsvRecordsFilesOptions;
 
 export interface WrittenFiles {
   /** the files as e-mail attachments */

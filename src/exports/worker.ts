@@ -21,6 +21,7 @@ import type { Metrics } from '../metrics.js';
 import { writeExportFiles } from './files.js';
 import { classifyMailError, composeExportMail, describeMailError, type Mailer } from './mail.js';
 import { ExportRowMapper } from './mappers.js';
+import { CsvCopyReader } from './csv-repository.js';
 import { ExportReader, ExportsRepository } from './repository.js';
 import { EXPORTS_PATH } from './routes.js';
 import type { ExportFile, ExportFormat, ExportLang } from './types.js';
@@ -62,6 +63,8 @@ export class ExportWorker {
   readonly id: string;
   private readonly repo: ExportsRepository;
   private readonly reader: ExportReader;
+  /** PostgreSQL: csv formatted by the database itself (csv-repository.ts) */
+  private readonly csvReader: CsvCopyReader | null;
   private readonly readerDb: Db | null;
   private stopping = false;
   private loop: Promise<void> | null = null;
@@ -75,6 +78,7 @@ export class ExportWorker {
     // blocks every other statement on its connection (heartbeats, markSent).
     this.readerDb = options.db.dialect === 'sqlite' ? openDb(options.db.url, { readonly: true }) : null;
     this.reader = new ExportReader(this.readerDb ?? options.db);
+    this.csvReader = options.db.dialect === 'postgres' ? new CsvCopyReader(options.db) : null;
   }
 
   start(): void {
@@ -164,18 +168,25 @@ export class ExportWorker {
       await mkdir(dir, { recursive: true });
       const generatedAt = new Date();
       const filters = JSON.parse(job.query) as OrderFilters;
-      const written = await this.reader.snapshot((snap) =>
-        writeExportFiles({
-          format: job.format as ExportFormat,
-          lang: job.lang as ExportLang,
-          tz: job.tz,
-          dir,
-          generatedAt,
-          orders: mapped(snap.orderRecords(job.partner_id, filters), ExportRowMapper.order),
-          tickets: () => mapped(snap.ticketRecords(job.partner_id, filters), ExportRowMapper.ticket),
-          aborted: () => lost || this.stopping,
-        }),
-      );
+      const files = {
+        lang: job.lang as ExportLang,
+        tz: job.tz,
+        dir,
+        generatedAt,
+        aborted: () => lost || this.stopping,
+      };
+      // csv on PostgreSQL: the database formats it (COPY), unless the zone is one only Intl knows
+      const written =
+        job.format === 'csv' && this.csvReader && (await this.csvReader.knowsZone(job.tz))
+          ? await this.csvReader.snapshot(job.partner_id, filters, job.tz, (records) => writeExportFiles({ ...files, format: 'csv', records }))
+          : await this.reader.snapshot((snap) =>
+              writeExportFiles({
+                ...files,
+                format: job.format as ExportFormat,
+                orders: mapped(snap.orderRecords(job.partner_id, filters), ExportRowMapper.order),
+                tickets: () => mapped(snap.ticketRecords(job.partner_id, filters), ExportRowMapper.ticket),
+              }),
+            );
       if (this.stopping) throw new ShuttingDown();
       if (lost) throw new LeaseLost();
 

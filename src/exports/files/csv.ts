@@ -80,19 +80,38 @@ function csvField(kind: CellKind, value: CellValue, tz: TimeZoneConverter): stri
   }
 }
 
-/** Writes one csv file; returns the rows written (header excluded) and the file size. Removes the file on failure. */
-export async function writeCsv<R>(options: WriteCsvOptions<R>): Promise<{ count: number; size: number }> {
-  const { columns, tz } = options;
-  const sink = new FileSink(options.path);
-  const zip = options.zipEntry;
-  const write = async (text: string) => {
-    // encoded once for both the file and the zip
-    const chunk = Buffer.from(text);
+/**
+ * One csv file and its zip entry: the BOM and the header, then what `body`
+ * writes; returns `body`'s record count and the file size. Removes the file
+ * on failure.
+ */
+async function csvFile(
+  path: string,
+  headers: string[],
+  zip: ZipEntry | undefined,
+  body: (write: (chunk: Buffer) => Promise<void>) => Promise<number>,
+): Promise<{ count: number; size: number }> {
+  const sink = new FileSink(path);
+  const write = async (chunk: Buffer) => {
     await sink.write(chunk);
     await zip?.write(chunk);
   };
   try {
-    await write(BOM + csvRecord(options.headers));
+    await write(Buffer.from(BOM + csvRecord(headers)));
+    const count = await body(write);
+    zip?.end();
+    const size = await sink.close();
+    return { count, size };
+  } catch (err) {
+    await sink.discard();
+    throw err;
+  }
+}
+
+/** Writes one csv file from rows; returns the rows written (header excluded) and the file size. Removes the file on failure. */
+export async function writeCsv<R>(options: WriteCsvOptions<R>): Promise<{ count: number; size: number }> {
+  const { columns, tz } = options;
+  return csvFile(options.path, options.headers, options.zipEntry, async (write) => {
     const fields = new Array<string>(columns.length);
     let batch = '';
     let inBatch = 0;
@@ -106,19 +125,94 @@ export async function writeCsv<R>(options: WriteCsvOptions<R>): Promise<{ count:
       batch += csvRecord(fields);
       count += 1;
       if (++inBatch >= BATCH) {
-        await write(batch);
+        // encoded once for both the file and the zip
+        await write(Buffer.from(batch));
         batch = '';
         inBatch = 0;
         await tick(); // let I/O, timers and requests of this process run
       }
     }
     if (options.aborted()) throw new Error('export aborted');
-    if (batch) await write(batch);
-    zip?.end();
-    const size = await sink.close();
-    return { count, size };
-  } catch (err) {
-    await sink.discard();
-    throw err;
+    if (batch) await write(Buffer.from(batch));
+    return count;
+  });
+}
+
+const LF = 0x0a;
+const QUOTE_BYTE = 0x22;
+const CRLF = Buffer.from(EOL);
+
+/**
+ * Csv text whose records end in LF (PostgreSQL's COPY … CSV) → records ending
+ * in CRLF, as this writer's own. A line break inside a quoted field is data
+ * and stays as it is, so the quotes are followed across chunks (a doubled
+ * quote inside a field closes and reopens, which leaves the state right).
+ * Counts the records it ends.
+ */
+export class CsvLineEnds {
+  records = 0;
+  private quoted = false;
+
+  convert(chunk: Buffer): Buffer {
+    const parts: Buffer[] = [];
+    let start = 0;
+    let pos = 0;
+    let quote = chunk.indexOf(QUOTE_BYTE);
+    // the next LF at or after pos; chunk.length when there is none
+    let lf = -1;
+    for (;;) {
+      if (this.quoted) {
+        if (quote < 0) break; // the rest of the chunk is inside a field
+        this.quoted = false;
+        pos = quote + 1;
+        quote = chunk.indexOf(QUOTE_BYTE, pos);
+        continue;
+      }
+      if (lf < pos) {
+        lf = chunk.indexOf(LF, pos);
+        if (lf < 0) lf = chunk.length;
+      }
+      if (quote >= 0 && quote < lf) {
+        this.quoted = true;
+        pos = quote + 1;
+        quote = chunk.indexOf(QUOTE_BYTE, pos);
+        continue;
+      }
+      if (lf === chunk.length) break;
+      parts.push(chunk.subarray(start, lf), CRLF);
+      this.records += 1;
+      start = pos = lf + 1;
+    }
+    if (parts.length === 0) return chunk;
+    if (start < chunk.length) parts.push(chunk.subarray(start));
+    return Buffer.concat(parts);
   }
+
+  /** True when the text so far ends between records (not inside a quoted field). */
+  get complete(): boolean {
+    return !this.quoted;
+  }
+}
+
+export interface WriteCsvRecordsOptions {
+  path: string;
+  headers: string[];
+  /** the records, formatted as this writer formats rows but ending in LF (COPY … CSV of exports/csv-repository.ts) */
+  records: AsyncIterable<Buffer>;
+  zipEntry?: ZipEntry;
+  aborted: () => boolean;
+}
+
+/** Writes one csv file from records the database formatted; returns the records written and the file size. */
+export async function writeCsvRecords(options: WriteCsvRecordsOptions): Promise<{ count: number; size: number }> {
+  return csvFile(options.path, options.headers, options.zipEntry, async (write) => {
+    const ends = new CsvLineEnds();
+    for await (const chunk of options.records) {
+      if (options.aborted()) throw new Error('export aborted');
+      await write(ends.convert(chunk));
+    }
+    if (options.aborted()) throw new Error('export aborted');
+    if (!ends.complete) throw new Error('csv records ended inside a quoted field');
+    return ends.records;
+  });
 }

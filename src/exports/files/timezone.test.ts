@@ -28,6 +28,15 @@ function intlWall(tz: string, seconds: number): string {
 }
 
 describe('TimeZoneConverter', () => {
+  it('counts the year before 1 as 0000 (Intl calls it 1 BC), in any zone', () => {
+    const year0 = new Date(0).setUTCFullYear(0, 2, 1) / 1000; // 0000-03-01 00:00:00 UTC
+    expect(new TimeZoneConverter('UTC').format(year0)).toBe('0000-03-01 00:00:00');
+    // Moscow's local mean time then: +2:30:17
+    expect(new TimeZoneConverter('Europe/Moscow').format(year0)).toBe('0000-03-01 02:30:17');
+    expect(new TimeZoneConverter('Europe/Moscow').offset(year0)).toBe(2 * 3600 + 30 * 60 + 17);
+    expect(new TimeZoneConverter('America/New_York').format(year0)).toBe('0000-02-29 19:03:58');
+  });
+
   it('converts across DST changes in New York (spring forward and fall back)', () => {
     const ny = new TimeZoneConverter('America/New_York');
     expect(ny.format(at('2026-03-08 06:59:59'))).toBe('2026-03-08 01:59:59');

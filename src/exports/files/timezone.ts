@@ -25,6 +25,8 @@ export class TimeZoneConverter {
   constructor(tz: string) {
     this.dtf = new Intl.DateTimeFormat('en-US', {
       timeZone: tz,
+      // years before 1 come as "1 BC", "2 BC": the era says how to count them
+      era: 'short',
       hourCycle: 'h23',
       year: 'numeric',
       month: 'numeric',
@@ -66,8 +68,12 @@ export class TimeZoneConverter {
 
   private exactOffset(seconds: number): number {
     const f = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
+    let beforeChrist = false;
     for (const part of this.dtf.formatToParts(seconds * 1000)) {
       switch (part.type) {
+        case 'era':
+          beforeChrist = part.value === 'BC';
+          break;
         case 'year':
         case 'month':
         case 'day':
@@ -80,6 +86,8 @@ export class TimeZoneConverter {
           break;
       }
     }
-    return utcMs(f.year, f.month - 1, f.day, f.hour, f.minute, f.second) / 1000 - seconds;
+    // 1 BC is the year 0 of timestamps (formatTimestamp, ISO 8601), 2 BC is -1
+    const year = beforeChrist ? 1 - f.year : f.year;
+    return utcMs(year, f.month - 1, f.day, f.hour, f.minute, f.second) / 1000 - seconds;
   }
 }

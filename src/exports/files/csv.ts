@@ -139,6 +139,8 @@ export async function writeCsv<R>(options: WriteCsvOptions<R>): Promise<{ count:
 }
 
 const LF = 0x0a;
+/** Bytes gathered from the database before one write to the file and the zip. */
+const WRITE_SIZE = 256 * 1024;
 const QUOTE_BYTE = 0x22;
 const CRLF = Buffer.from(EOL);
 
@@ -207,12 +209,26 @@ export interface WriteCsvRecordsOptions {
 export async function writeCsvRecords(options: WriteCsvRecordsOptions): Promise<{ count: number; size: number }> {
   return csvFile(options.path, options.headers, options.zipEntry, async (write) => {
     const ends = new CsvLineEnds();
+    // COPY data arrives a socket read at a time (often a few KiB): gathered
+    // into bigger writes, the file and deflate see far fewer calls
+    let gathered: Buffer[] = [];
+    let size = 0;
+    const flush = async () => {
+      const chunk = gathered.length === 1 ? (gathered[0] as Buffer) : Buffer.concat(gathered, size);
+      gathered = [];
+      size = 0;
+      await write(chunk);
+    };
     for await (const chunk of options.records) {
       if (options.aborted()) throw new Error('export aborted');
-      await write(ends.convert(chunk));
+      const converted = ends.convert(chunk);
+      gathered.push(converted);
+      size += converted.length;
+      if (size >= WRITE_SIZE) await flush();
     }
     if (options.aborted()) throw new Error('export aborted');
     if (!ends.complete) throw new Error('csv records ended inside a quoted field');
+    if (size > 0) await flush();
     return ends.records;
   });
 }

@@ -643,7 +643,8 @@ async function main() {
       `informational (queueing); the p50 target applies at c=1, the throughput target at c=16, the 100 ms deep-page target at c=1. ` +
       `The SQL floor is the fastest (by p50) of: rows = count ‖ page, then tickets+events+partners in one round trip; ` +
       `joined = one statement for the page with the total and each order's event and partners joined in, then the tickets; ` +
-      `json = count ‖ one statement returning the page and its refs as json_agg (PostgreSQL). ` +
+      `json = count ‖ one statement returning the page and its refs as json_agg (PostgreSQL); ` +
+      `prepared = rows as named prepared statements, refs by = ANY($1) (PostgreSQL). ` +
       `Counts come from order_counts (whole months; every range here is whole months). Total run time ${seconds.toFixed(0)} s.`,
     '',
   ];

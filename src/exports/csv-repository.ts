@@ -33,6 +33,7 @@ import type { Db } from '../db/database.js';
 import type { Database } from '../db/types.js';
 import type { OrderFilters } from '../orders/filters.js';
 import { OrdersRepository } from '../orders/repository.js';
+import { exportedOrders, exportedTickets } from './repository.js';
 import { FORMULA_CHARS, ORDER_COLUMNS, TICKET_COLUMNS, type CellKind, type Column } from './files/columns.js';
 import type { ExportOrderRow, ExportTicketRow } from './types.js';
 
@@ -183,28 +184,13 @@ export class CsvCopyReader {
   }
 
   orderQuery(partnerId: string, filters: OrderFilters): CompiledQuery {
-    return this.orders
-      .visible(partnerId, filters)
-      .innerJoin('orders as o', 'o.id', 'order_access.order_id')
-      .innerJoin('events as e', 'e.id', 'o.event_id')
-      .innerJoin('partners as org', 'org.id', 'o.org_id')
-      .leftJoin('partners as v', 'v.id', 'o.vendor_id')
-      .select(formatted(ORDER_COLUMNS, ORDER_SOURCES))
-      .orderBy('order_access.created_at', 'desc')
-      .orderBy('order_access.order_id', 'desc')
-      .compile();
+    return exportedOrders(this.orders, partnerId, filters).select(formatted(ORDER_COLUMNS, ORDER_SOURCES)).compile();
   }
 
   ticketQuery(partnerId: string, filters: OrderFilters): CompiledQuery {
-    return this.orders
-      .visible(partnerId, filters)
-      .innerJoin('orders as o', 'o.id', 'order_access.order_id')
-      .innerJoin('tickets as t', 't.order_id', 'order_access.order_id')
+    return exportedTickets(this.orders, partnerId, filters)
       .leftJoinLateral(sql`json_to_record(t.seat::json)`.as<'seat'>(sql`seat("row" json, "number" json, "sector" json)`), (join) => join.onTrue())
       .select(formatted(TICKET_COLUMNS, TICKET_SOURCES))
-      .orderBy('order_access.created_at', 'desc')
-      .orderBy('order_access.order_id', 'desc')
-      .orderBy('t.position')
       .compile();
   }
 

@@ -319,12 +319,7 @@ export class SnapshotReader {
 
   orderRecords(partnerId: string, filters: OrderFilters) {
     return this.cursor(
-      this.orders
-        .visible(partnerId, filters)
-        .innerJoin('orders as o', 'o.id', 'order_access.order_id')
-        .innerJoin('events as e', 'e.id', 'o.event_id')
-        .innerJoin('partners as org', 'org.id', 'o.org_id')
-        .leftJoin('partners as v', 'v.id', 'o.vendor_id')
+      exportedOrders(this.orders, partnerId, filters)
         .select([
           'o.id',
           'o.number',
@@ -352,18 +347,13 @@ export class SnapshotReader {
           'o.full_value',
           'o.promocodes',
         ])
-        .orderBy('order_access.created_at', 'desc')
-        .orderBy('order_access.order_id', 'desc')
         .stream(CHUNK),
     );
   }
 
   ticketRecords(partnerId: string, filters: OrderFilters) {
     return this.cursor(
-      this.orders
-        .visible(partnerId, filters)
-        .innerJoin('orders as o', 'o.id', 'order_access.order_id')
-        .innerJoin('tickets as t', 't.order_id', 'order_access.order_id')
+      exportedTickets(this.orders, partnerId, filters)
         .select([
           'o.number as order_number',
           'o.id as order_id',
@@ -381,12 +371,37 @@ export class SnapshotReader {
           't.extra',
           't.full_value',
         ])
-        .orderBy('order_access.created_at', 'desc')
-        .orderBy('order_access.order_id', 'desc')
-        .orderBy('t.position')
         .stream(CHUNK),
     );
   }
+}
+
+/**
+ * The export's two passes without their columns: every order one partner may
+ * see under the filters (OrdersRepository.visible(), as the list) with its
+ * event and partners, newest first; and every ticket of those orders in the
+ * same order. The cursor reader and the COPY reader (csv-repository.ts)
+ * select their columns from these.
+ */
+export function exportedOrders(orders: OrdersRepository, partnerId: string, filters: OrderFilters) {
+  return orders
+    .visible(partnerId, filters)
+    .innerJoin('orders as o', 'o.id', 'order_access.order_id')
+    .innerJoin('events as e', 'e.id', 'o.event_id')
+    .innerJoin('partners as org', 'org.id', 'o.org_id')
+    .leftJoin('partners as v', 'v.id', 'o.vendor_id')
+    .orderBy('order_access.created_at', 'desc')
+    .orderBy('order_access.order_id', 'desc');
+}
+
+export function exportedTickets(orders: OrdersRepository, partnerId: string, filters: OrderFilters) {
+  return orders
+    .visible(partnerId, filters)
+    .innerJoin('orders as o', 'o.id', 'order_access.order_id')
+    .innerJoin('tickets as t', 't.order_id', 'order_access.order_id')
+    .orderBy('order_access.created_at', 'desc')
+    .orderBy('order_access.order_id', 'desc')
+    .orderBy('t.position');
 }
 
 type Streamed<F extends (...args: never[]) => AsyncIterable<unknown>> = ReturnType<F> extends AsyncIterable<infer R> ? R : never;

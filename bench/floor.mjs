@@ -67,51 +67,40 @@ export function pgFloor(pool) {
       values.push(v);
       return `$${values.length}`;
     });
+  /** count ‖ page, then the page's refs (`refs` fetches tickets, events, partners by their ids). */
+  const pageThenRefs = (count, page, refs) => async () => {
+    const [cr, pr] = await Promise.all([pool.query(count), pool.query(page)]);
+    const orders = pr.rows;
+    const total = Number(cr.rows[0].n);
+    if (orders.length === 0) return { total, orders, tickets: [], events: [], partners: [] };
+    const [t, e, pa] = await refs(refIds(orders));
+    return { total, orders, tickets: t.rows, events: e.rows, partners: pa.rows };
+  };
   const variants = {
     // rows, as named statements with parameters: no parse and (after PostgreSQL's
     // first executions) no planning per request; the refs by = ANY($1) so that
     // one statement serves every page size
     prepared: (q) => {
       const cv = [];
-      const c = prepared(`SELECT coalesce(sum(n), 0) AS n FROM order_counts WHERE ${parameterise(q.cwhere, cv)}`, cv);
       const pv = [];
-      const p = prepared(
-        `SELECT o.* FROM (SELECT order_id, created_at FROM order_access WHERE ${parameterise(q.where, pv)} ` +
-          `ORDER BY created_at DESC, order_id DESC LIMIT ${q.size} OFFSET ${(q.page - 1) * q.size}) p ` +
-          `JOIN orders o ON o.id = p.order_id ORDER BY p.created_at DESC, p.order_id DESC`,
-        pv,
-      );
-      return async () => {
-        const [cr, pr] = await Promise.all([pool.query(c), pool.query(p)]);
-        const orders = pr.rows;
-        const total = Number(cr.rows[0].n);
-        if (orders.length === 0) return { total, orders, tickets: [], events: [], partners: [] };
-        const { orderIds, eventIds, partnerIds } = refIds(orders);
-        const [t, e, pa] = await Promise.all([
+      const count = prepared(countSql({ ...q, cwhere: parameterise(q.cwhere, cv) }), cv);
+      const page = prepared(pageSql({ ...q, where: parameterise(q.where, pv) }), pv);
+      return pageThenRefs(count, page, ({ orderIds, eventIds, partnerIds }) =>
+        Promise.all([
           pool.query(prepared('SELECT * FROM tickets WHERE order_id = ANY($1) ORDER BY order_id, position', [orderIds])),
           pool.query(prepared('SELECT * FROM events WHERE id = ANY($1)', [eventIds])),
           pool.query(prepared('SELECT * FROM partners WHERE id = ANY($1)', [partnerIds])),
-        ]);
-        return { total, orders, tickets: t.rows, events: e.rows, partners: pa.rows };
-      };
+        ]),
+      );
     },
-    rows: (q) => {
-      const c = countSql(q);
-      const p = pageSql(q);
-      return async () => {
-        const [cr, pr] = await Promise.all([pool.query(c), pool.query(p)]);
-        const orders = pr.rows;
-        const total = Number(cr.rows[0].n);
-        if (orders.length === 0) return { total, orders, tickets: [], events: [], partners: [] };
-        const { orderIds, eventIds, partnerIds } = refIds(orders);
-        const [t, e, pa] = await pool.query(
+    rows: (q) =>
+      pageThenRefs(countSql(q), pageSql(q), ({ orderIds, eventIds, partnerIds }) =>
+        pool.query(
           `SELECT * FROM tickets WHERE order_id IN (${inList(orderIds)}) ORDER BY order_id, position;` +
             `SELECT * FROM events WHERE id IN (${inList(eventIds)});` +
             `SELECT * FROM partners WHERE id IN (${inList(partnerIds)})`,
-        );
-        return { total, orders, tickets: t.rows, events: e.rows, partners: pa.rows };
-      };
-    },
+        ),
+      ),
     joined: (q) => {
       const j = joinedSql(q);
       const c = countSql(q);

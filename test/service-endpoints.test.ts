@@ -1,6 +1,10 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from './support/app.js';
+import { buildApp } from '../src/http/app.js';
+import { testApp, testConfig } from './support/app.js';
 import { DIALECTS, createTestDb, type TestDb } from './support/db.js';
 
 describe.each(DIALECTS)('service endpoints (%s)', (dialect) => {
@@ -69,5 +73,37 @@ describe.each(DIALECTS)('service endpoints (%s)', (dialect) => {
     const res = await app.inject({ url: `/v2/resources/orders?page=${'9'.repeat(400)}`, headers: { authorization: auth } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ error: 'invalid_request', reason: 'page is too large', errors: ['page is too large'] });
+  });
+
+  it('close() waits for a handler whose client went away, so the database is not closed under it', async () => {
+    const server = await buildApp({ db: t.db, logger: pino({ level: 'silent' }), config: testConfig() });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    let finished = false;
+    server.get('/test/slow', { schema: { hide: true } }, async () => {
+      started = true;
+      await released;
+      await t.db.kysely.selectFrom('partners').select('id').execute(); // the handler still needs the database
+      finished = true;
+      return { ok: true };
+    });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = server.server.address() as AddressInfo;
+    const client = httpRequest({ host: '127.0.0.1', port, path: '/test/slow' });
+    client.on('error', () => undefined);
+    client.end();
+    for (let i = 0; i < 100 && !started; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(started).toBe(true);
+    client.destroy(); // the client gives up
+    await new Promise((r) => setTimeout(r, 50));
+
+    let closed = false;
+    const closing = server.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(finished).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiKeysRepository } from '../auth/repository.js';
 import { ApiKeysService } from '../auth/service.js';
@@ -45,6 +45,7 @@ export async function buildApp({ db, logger, config, metrics: given, onExportQue
   }) as unknown as FastifyInstance;
 
   installErrorHandling(app);
+  waitForHandlersOnClose(app);
 
   await app.register(swagger, {
     openapi: {
@@ -102,4 +103,39 @@ export async function buildApp({ db, logger, config, metrics: given, onExportQue
   });
 
   return app;
+}
+
+/** The longest close() waits for handlers still running. */
+const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * close() resolves once the server's connections are gone, but a client that
+ * went away leaves its handler running (Fastify calls no onResponse for it).
+ * The caller closes the database right after close(): this makes close() wait
+ * for those handlers first (onSend: the handler has its answer), so none is
+ * cut off mid-query ("driver has already been destroyed").
+ */
+function waitForHandlersOnClose(app: FastifyInstance): void {
+  const running = new Set<FastifyRequest>();
+  let allDone: (() => void) | null = null;
+  const finished = (request: FastifyRequest) => {
+    if (running.delete(request) && running.size === 0) allDone?.();
+  };
+  app.addHook('onRequest', async (request) => {
+    running.add(request);
+  });
+  app.addHook('onSend', async (request, _reply, payload) => {
+    finished(request);
+    return payload;
+  });
+  app.addHook('onResponse', async (request) => finished(request));
+  app.addHook('onClose', async () => {
+    if (running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => (allDone = resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
+    ]);
+    clearTimeout(timer);
+  });
 }

@@ -40,7 +40,6 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
   await mkdir(options.dir, { recursive: true });
 
   if (options.format === 'xlsx') {
-    if (!('orders' in options)) throw new TypeError('an xlsx export is written from rows');
     const filename = `orders-${stamp}.xlsx`;
     const filePath = path.join(options.dir, filename);
     const names = SHEET_NAMES[options.lang];

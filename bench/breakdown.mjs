@@ -1,11 +1,11 @@
 // Where a list request's time goes, layer by layer, in one process (no
 // sockets): each line adds one layer to the one before, so the differences
 // are that layer's cost. Used to explain the list benchmark's ratios.
-//   1. raw SQL        — bench/floor.mjs ('rows' variant) through pg / better-sqlite3
+//   1. raw SQL        — bench/floor.mjs ('stored' variant) through pg / better-sqlite3
 //   2. repository     — OrdersRepository.page(): the same statements through Kysely
-//   3. service        — OrdersService.list(): + parsing the parameters and mapping rows to API objects
-//   4. + serialise    — + JSON.stringify into a Buffer, as the route does
-//   5. inject         — the whole Fastify request (auth lookup, hooks, metrics, routing), app.inject()
+//   3. service        — OrdersService.list(): + parsing the parameters, mapping the refs and
+//                       copying the stored documents into the answer's bytes
+//   4. inject         — the whole Fastify request (auth lookup, hooks, metrics, routing), app.inject()
 // Usage: node bench/breakdown.mjs <DATABASE_URL> <partner id> [query string] [--ms 3000]
 // Needs `npm run build` and a dataset from `npm run bench`.
 import Database from 'better-sqlite3';
@@ -31,14 +31,14 @@ if (!url || !/^[0-9a-f]{24}$/.test(partner ?? '')) {
 const query = Object.fromEntries(new URLSearchParams(qs));
 
 const db = openDb(url);
-const repo = new OrdersRepository(db.kysely);
+const repo = new OrdersRepository(db.kysely, db.dialect);
 const service = new OrdersService(repo);
 const app = await buildApp({ db, logger: pino({ level: 'silent' }), config: loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' }) });
 await app.ready();
 const { token } = await new ApiKeysService(new ApiKeysRepository(db.kysely)).create(partner, 'breakdown');
 const path = `/v2/resources/orders${qs ? `?${qs}` : ''}`;
 
-// the raw-SQL floor of bench/list.mjs ('rows' variant), for these parameters
+// the raw-SQL floor of bench/list.mjs ('stored' variant), for these parameters
 const errors = [];
 const { filters } = parseOrderFilters(query, errors);
 const { page, pageSize } = parsePaging(query, errors);
@@ -56,19 +56,18 @@ let rawFloor;
 let closeFloor;
 if (db.dialect === 'postgres') {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
-  rawFloor = pgFloor(pool).rows(q);
+  rawFloor = pgFloor(pool).stored(q);
   closeFloor = () => pool.end();
 } else {
   const sdb = new Database(sqlitePath(url), { readonly: true });
-  rawFloor = sqliteFloor(sdb).rows(q);
+  rawFloor = sqliteFloor(sdb).stored(q);
   closeFloor = () => sdb.close();
 }
 
 const layers = [
   ['raw SQL (floor)', rawFloor],
   ['repository (Kysely)', () => repo.page(partner, filters, pageSize, pageOffset({ page, pageSize }) ?? 0)],
-  ['service (+ params, mapping)', () => service.list(partner, query)],
-  ['+ JSON.stringify → Buffer', async () => Buffer.from(JSON.stringify(await service.list(partner, query)))],
+  ['service (+ params, refs, body)', () => service.list(partner, query)],
   ['inject (Fastify, auth, hooks)', () => app.inject({ url: path, headers: { authorization: `key ${token}` } })],
 ];
 

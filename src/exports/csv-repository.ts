@@ -174,7 +174,7 @@ export class CsvCopyReader {
   constructor(private readonly db: Db) {
     if (db.dialect !== 'postgres') throw new Error('CsvCopyReader needs PostgreSQL');
     this.k = db.kysely;
-    this.orders = new OrdersRepository(db.kysely);
+    this.orders = new OrdersRepository(db.kysely, db.dialect);
   }
 
   /** Whether PostgreSQL knows the time zone (it formats the times in it). */

@@ -306,7 +306,7 @@ export class SnapshotReader {
     private readonly trx: Kysely<Database>,
     private readonly dialect: Dialect,
   ) {
-    this.orders = new OrdersRepository(trx);
+    this.orders = new OrdersRepository(trx, dialect);
   }
 
   /**

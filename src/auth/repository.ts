@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { NAMED } from '../db/database.js';
 import type { ApiKeyRow, Database } from '../db/types.js';
 
 export class ApiKeysRepository {
@@ -11,6 +12,7 @@ export class ApiKeysRepository {
       .select('partner_id')
       .where('token_hash', '=', tokenHash)
       .where('revoked_at', 'is', null)
+      .modifyFront(NAMED) // once per request: prepared once per connection
       .executeTakeFirst();
     return row?.partner_id;
   }

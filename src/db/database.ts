@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Database } from './types.js';
@@ -64,7 +64,53 @@ function keepingStatements(database: SQLite.Database, size = 256): SqliteDatabas
   };
 }
 
-export function openDb(url: string, options: { poolSize?: number; readonly?: boolean } = {}): Db {
+/**
+ * Marks a statement to be sent as a named (prepared) statement on
+ * PostgreSQL: `query.modifyFront(NAMED)`. Used for the list's hot statements.
+ */
+export const NAMED = sql.raw('/* named */');
+const NAMED_PREFIX = 'select /* named */';
+
+/**
+ * The pool as Kysely's PostgreSQL driver sees it, sending the statements
+ * marked NAMED as named statements: PostgreSQL then parses each once per
+ * connection and may keep a generic plan after its first executions, instead
+ * of parsing and planning it on every request (bench/floor.mjs, 'prepared').
+ * pg keeps a connection's named statements for the connection's life, so
+ * only the first `max` distinct texts get a name; later ones run unnamed.
+ * Only marked statements: a named `select *` would fail once a migration
+ * changed its table ("cached plan must not change result type").
+ */
+function namingStatements(pool: pg.Pool, max = 256): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    if (!text.startsWith(NAMED_PREFIX)) return undefined;
+    let name = names.get(text);
+    if (name === undefined && names.size < max) names.set(text, (name = `kassa_${names.size + 1}`));
+    return name;
+  };
+  // Kysely keys its connections by client object: one wrapper per pg client.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    query: ((textOrCursor: string | PostgresCursor<unknown>, parameters: readonly unknown[] = []) => {
+      if (typeof textOrCursor !== 'string') return client.query(textOrCursor as unknown as pg.Submittable);
+      const name = nameOf(textOrCursor);
+      return client.query({ ...(name === undefined ? {} : { name }), text: textOrCursor, values: [...parameters] });
+    }) as unknown as PostgresPoolClient['query'],
+    release: (destroy?: boolean) => client.release(destroy),
+  });
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (!wrapper) wrappers.set(client, (wrapper = wrap(client)));
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
+}
+
+export function openDb(url: string, options: { poolSize?: number; readonly?: boolean; namedStatements?: number } = {}): Db {
   const dialect = dialectOf(url);
   if (dialect === 'sqlite') {
     const database = openSqlite(url, { readonly: options.readonly ?? false });
@@ -76,7 +122,7 @@ export function openDb(url: string, options: { poolSize?: number; readonly?: boo
   // next query reports it through the normal path.
   pool.on('error', () => undefined);
   // pg-cursor lets Kysely's .stream() read big results in chunks (exports).
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingStatements(pool, options.namedStatements), cursor: Cursor }) });
   return { kysely, dialect, url, close: () => kysely.destroy() };
 }
 

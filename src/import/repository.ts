@@ -4,6 +4,7 @@
  */
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Dialect } from '../db/database.js';
+import { oneOf } from '../db/sql.js';
 import type { Database, EventTable, OrderAccessTable, OrderTable, PartnerTable, TicketTable } from '../db/types.js';
 import { BucketTally, type BucketSource } from '../orders/counts.js';
 import type { OrderRows } from '../orders/mappers.js';
@@ -88,12 +89,8 @@ export class ImportRepository {
     private readonly dialect: Dialect,
   ) {}
 
-  /**
-   * `column IN (…)`, or on PostgreSQL `column = any($1::type[])`: one array
-   * parameter, so the statement does not grow with the list.
-   */
   private oneOf<T extends string | number>(column: Expression<T>, values: T[], type: 'text' | 'bigint'): Expression<SqlBool> {
-    return this.dialect === 'postgres' ? sql<SqlBool>`${column} = any(${values}::${sql.raw(type)}[])` : sql<SqlBool>`${column} in (${sql.join(values)})`;
+    return oneOf(this.dialect, column, values, type);
   }
 
   /**

@@ -1,9 +1,11 @@
 /**
  * SQL of the orders list. Every query starts from `order_access` filtered by
- * the caller's partner id: the tenant filter lives here, not in callers.
+ * the caller's partner id: the tenant filter lives here, not in callers. The
+ * list's statements are NAMED: prepared once per connection on PostgreSQL.
  */
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
-import type { Dialect } from '../db/database.js';
+import { NAMED, type Dialect } from '../db/database.js';
+import { oneOf } from '../db/sql.js';
 import type { Database, EventRow, OrderRow, PartnerRow } from '../db/types.js';
 import { ALL_EVENTS, planCount } from './counts.js';
 import type { OrderFilters } from './filters.js';
@@ -20,6 +22,10 @@ export interface OrdersPageRows {
   events: EventRow[];
   partners: PartnerRow[];
 }
+
+// Columns named rather than `*`: a named statement's result shape must not
+// change under it (PostgreSQL refuses "cached plan must not change result type").
+const EVENT_COLUMNS = ['id', 'org_id', 'title_text', 'title_desc', 'start_at', 'finish_at', 'status', 'timezone'] as const;
 
 type AccessQuery = SelectQueryBuilder<Database, 'order_access', object>;
 
@@ -66,6 +72,7 @@ export class OrdersRepository {
     }
     const row = await this.db
       .selectNoFrom(sql<number | string>`${sql.join(parts, sql` + `)}`.as('n'))
+      .modifyFront(NAMED)
       .executeTakeFirstOrThrow();
     // numeric (a string) on PostgreSQL when the buckets take part
     return Number(row.n);
@@ -108,6 +115,7 @@ export class OrdersRepository {
             )
             .orderBy('p.created_at', 'desc')
             .orderBy('p.order_id', 'desc')
+            .modifyFront(NAMED)
             .execute();
     const [total, orders] = await Promise.all([totalP, ordersP]);
     if (orders.length === 0) return { total, orders, events: [], partners: [] };
@@ -116,8 +124,18 @@ export class OrdersRepository {
     // Import guarantees an event's org is its orders' org, so orders alone name every partner in refs.
     const partnerIds = [...new Set(orders.flatMap((o) => (o.vendor_id === null ? [o.org_id] : [o.org_id, o.vendor_id])))];
     const [events, partners] = await Promise.all([
-      this.db.selectFrom('events').selectAll().where('id', 'in', eventIds).execute(),
-      this.db.selectFrom('partners').selectAll().where('id', 'in', partnerIds).execute(),
+      this.db
+        .selectFrom('events')
+        .select(EVENT_COLUMNS)
+        .where((eb) => oneOf(this.dialect, eb.ref('id'), eventIds, 'text'))
+        .modifyFront(NAMED)
+        .execute(),
+      this.db
+        .selectFrom('partners')
+        .select(['id', 'name'])
+        .where((eb) => oneOf(this.dialect, eb.ref('id'), partnerIds, 'text'))
+        .modifyFront(NAMED)
+        .execute(),
     ]);
     return { total, orders, events, partners };
   }

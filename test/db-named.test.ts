@@ -1,0 +1,44 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NAMED, openDb, type Db } from '../src/db/database.js';
+import { createTestDb, type TestDb } from './support/db.js';
+
+// PostgreSQL only: on SQLite NAMED is a comment (statements are kept prepared by text anyway).
+describe('named statements (postgres)', () => {
+  let t: TestDb;
+  let db: Db;
+  beforeAll(async () => {
+    t = await createTestDb('postgres');
+    // one connection, so that pg_prepared_statements shows all of them
+    db = openDb(t.url, { poolSize: 1, namedStatements: 2 });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await t?.drop();
+  });
+
+  it('prepares statements marked NAMED once per connection, up to the limit, and no others', async () => {
+    const k = db.kysely;
+    for (const id of ['p1', 'p2', 'p3']) await k.selectFrom('partners').select('id').where('id', '=', id).modifyFront(NAMED).execute();
+    await k.selectFrom('events').select('id').where('id', '=', 'e1').execute();
+    const events = await k.selectFrom('events').select('org_id').where('id', '=', 'e1').modifyFront(NAMED).execute();
+    expect(events).toEqual([]);
+    // a third distinct text: over the limit, still runs
+    await k.selectFrom('orders').select('id').where('id', '=', 'o1').modifyFront(NAMED).execute();
+
+    const prepared = await sql<{ statement: string }>`select statement from pg_prepared_statements order by prepare_time`.execute(k);
+    expect(prepared.rows.map((r) => r.statement)).toEqual([
+      'select /* named */ "id" from "partners" where "id" = $1',
+      'select /* named */ "org_id" from "events" where "id" = $1',
+    ]);
+  });
+
+  it('answers named statements with the rows and parameters of each call', async () => {
+    const k = db.kysely;
+    await k.insertInto('partners').values([{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }]).execute();
+    const name = (id: string) => k.selectFrom('partners').select('id').where('id', '=', id).modifyFront(NAMED).executeTakeFirst();
+    expect(await name('a')).toEqual({ id: 'a' });
+    expect(await name('b')).toEqual({ id: 'b' });
+    expect(await name('c')).toBeUndefined();
+  });
+});

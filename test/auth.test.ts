@@ -98,6 +98,20 @@ describe.each(DIALECTS)('authentication (%s)', (dialect) => {
     await listOk(app, `key ${token}`);
   });
 
+  // The list reads ahead for a key it has seen, while the key is checked
+  // (ApiKeysService.readAs): the check still decides, before anything is sent.
+  it('a key seen before and revoked since: 401 even when the read ahead succeeded or failed, never its data', async () => {
+    const keys = keysService(t.db);
+    const k = await keys.create(org.id, 'seen');
+    await listOk(app, `key ${k.token}`);
+    expectErrorBody(await getOrders(app, `key ${k.token}`, 'page_size=0'), 400, 'invalid_request');
+    await keys.revoke(k.id);
+    expect401(await getOrders(app, `key ${k.token}`));
+    expect401(await getOrders(app, `key ${k.token}`, 'page_size=0'));
+    // and again, now that it is no longer remembered
+    expect401(await getOrders(app, `key ${k.token}`));
+  });
+
   it('an unknown key and a revoked key get the same answer, naming no partner', async () => {
     const unknown = (await getOrders(app, `key ${'b'.repeat(32)}`)).json<{ reason: string }>();
     const revoked = (await getOrders(app, `key ${revokedToken}`)).json<{ reason: string }>();

@@ -12,22 +12,46 @@ export interface ApiKeyInfo {
 }
 
 const AUTH_HEADER = /^key\s+(\S+)\s*$/i;
+/** Keys whose partner readAs() remembers (least recently used out). */
+const REMEMBERED_KEYS = 10_000;
 
 export class ApiKeysService {
+  /** token hash -> partner of keys found active before: a guess, never a grant (readAs) */
+  private readonly seen = new Map<string, string>();
+
   constructor(private readonly repository: ApiKeysRepository) {}
 
   /** SPEC §2: `Authorization: key <token>`, scheme case-insensitive. Returns the partner id. */
   async authenticate(header: string | undefined): Promise<string> {
-    if (header === undefined || header.trim() === '') {
-      throw new UnauthorizedError('an API key is required: send "Authorization: key <token>"');
-    }
-    const match = AUTH_HEADER.exec(header.trim());
-    if (!match) throw new UnauthorizedError('the Authorization header must be "key <token>"');
-    const token = match[1]!;
+    const hash = tokenHash(header);
     // A malformed token cannot be a key; no need to ask the database.
-    const partner = TOKEN_PATTERN.test(token) ? await this.repository.activePartnerByHash(hashToken(token)) : undefined;
+    const partner = hash === undefined ? undefined : await this.repository.activePartnerByHash(hash);
     if (partner === undefined) throw new UnauthorizedError('the API key is unknown or revoked');
     return partner;
+  }
+
+  /**
+   * Runs read-only `work` for the key's partner, as authenticate() then work
+   * would, but without waiting for the key check first when the key was seen
+   * before: `work` starts at once for the partner the key had, while the key
+   * is checked in the database as on every request. Its result is returned
+   * only once the check confirms that partner; a key revoked since is refused
+   * (401) and what `work` read is dropped. Saves a round trip per request on
+   * PostgreSQL without weakening revocation (it still acts at once).
+   */
+  async readAs<T>(header: string | undefined, work: (partnerId: string) => Promise<T>): Promise<T> {
+    const hash = tokenHash(header);
+    if (hash === undefined) throw new UnauthorizedError('the API key is unknown or revoked');
+    const guess = this.seen.get(hash);
+    const ahead = guess === undefined ? undefined : work(guess);
+    // its failure matters only if its result is used
+    ahead?.catch(() => undefined);
+    const partner = await this.repository.activePartnerByHash(hash);
+    this.seen.delete(hash);
+    if (partner === undefined) throw new UnauthorizedError('the API key is unknown or revoked');
+    this.seen.set(hash, partner);
+    if (this.seen.size > REMEMBERED_KEYS) this.seen.delete(this.seen.keys().next().value as string);
+    return ahead !== undefined && partner === guess ? ahead : work(partner);
   }
 
   /** Creates a key; the token is returned once and only its hash is kept. */
@@ -48,4 +72,15 @@ export class ApiKeysService {
   async revoke(keyId: string): Promise<void> {
     if (!(await this.repository.revoke(keyId, Math.floor(Date.now() / 1000)))) throw new NotFoundError(`API key ${keyId} does not exist`);
   }
+}
+
+/** The hash of the header's token; undefined for a well-formed header whose token cannot be a key. */
+function tokenHash(header: string | undefined): string | undefined {
+  if (header === undefined || header.trim() === '') {
+    throw new UnauthorizedError('an API key is required: send "Authorization: key <token>"');
+  }
+  const match = AUTH_HEADER.exec(header.trim());
+  if (!match) throw new UnauthorizedError('the Authorization header must be "key <token>"');
+  const token = match[1]!;
+  return TOKEN_PATTERN.test(token) ? hashToken(token) : undefined;
 }

@@ -17,8 +17,12 @@ import { clientErrorHandler, frameworkErrors, installErrorHandling, sendError } 
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The authenticated partner; set for every /v2 route. */
+    /** The authenticated partner; set for every /v2 route but those that check the key themselves. */
     partnerId: string;
+  }
+  interface FastifyContextConfig {
+    /** the route checks the API key itself (ApiKeysService.readAs), not the /v2 hook */
+    checksKeyItself?: boolean;
   }
 }
 
@@ -96,9 +100,10 @@ export async function buildApp({ db, logger, config, metrics: given, onExportQue
 
   await app.register(async (v2) => {
     v2.addHook('onRequest', async (request) => {
+      if (request.routeOptions.config.checksKeyItself) return;
       request.partnerId = await keys.authenticate(request.headers.authorization);
     });
-    orderRoutes(v2, orders);
+    orderRoutes(v2, orders, keys);
     exportRoutes(v2, exports);
   });
 

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { ApiKeysService } from '../auth/service.js';
 import { ErrorBody, OrdersPage } from './schemas.js';
 import type { OrdersService } from './service.js';
 
@@ -29,7 +30,7 @@ export const ListQuery = Type.Object(
   { additionalProperties: true },
 );
 
-export function orderRoutes(app: FastifyInstance, service: OrdersService): void {
+export function orderRoutes(app: FastifyInstance, service: OrdersService, keys: ApiKeysService): void {
   app.get(
     '/v2/resources/orders',
     {
@@ -41,12 +42,17 @@ export function orderRoutes(app: FastifyInstance, service: OrdersService): void 
         querystring: ListQuery,
         response: { 200: OrdersPage, 400: ErrorBody, 401: ErrorBody },
       },
+      // read-only: the page is read while the key is checked (readAs)
+      config: { checksKeyItself: true },
     },
     async (request, reply) => {
       // The service answers UTF-8 JSON assembled from stored documents (no
       // per-request mapping or serialising of orders; docs/DECISIONS.md).
       // The property test checks every answer against the OrdersPage schema.
-      return reply.type(JSON_UTF8).send(await service.list(request.partnerId, request.query as Record<string, unknown>));
+      const body = await keys.readAs(request.headers.authorization, (partnerId) =>
+        service.list(partnerId, request.query as Record<string, unknown>),
+      );
+      return reply.type(JSON_UTF8).send(body);
     },
   );
 }

@@ -5,6 +5,8 @@
 //       better-sqlite3, no HTTP, no Kysely;
 //   (b) HTTP — a bare node:http server (a child process) answering the same
 //       request with the same pre-serialised body.
+// Informational: (a) and (b) in one server (the child with --sql), which runs
+// the SQL floor per request before it sends the body.
 // Datasets: PostgreSQL 1M orders (kassa_bench_1m), SQLite 200k orders
 // (.bench/sqlite-200k.db); reused when they already hold that many orders.
 // Usage: node bench/list.mjs [--quick] [--only pg|sqlite] [--duration S] [--warmup S]
@@ -27,17 +29,35 @@ import { machineInfo } from './machine.mjs';
 
 // ---------------------------------------------------------------------------
 // Child mode: the HTTP floor. Serves pre-serialised bodies by request URL.
+// With --sql (informational "one-server floor"): first runs the raw-SQL floor
+// ('stored' variant) of the request's query, as a server doing nothing but
+// that SQL and sending the answer would.
 if (process.argv[2] === '--floor-server') {
   const dir = process.argv[3];
   const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
-  const bodies = new Map(Object.entries(index).map(([url, file]) => [url, readFileSync(join(dir, file))]));
-  const server = createServer((req, res) => {
+  const bodies = new Map(Object.entries(index.bodies).map(([url, file]) => [url, readFileSync(join(dir, file))]));
+  let sqlOf = new Map();
+  if (process.argv[4] === '--sql') {
+    const { kind, target, queries } = index.sql;
+    let floors;
+    if (kind === 'postgres') {
+      const { default: pg } = await import('pg');
+      floors = pgFloor(new pg.Pool({ connectionString: target, max: 16 }));
+    } else {
+      const { default: Database } = await import('better-sqlite3');
+      floors = sqliteFloor(new Database(target, { readonly: true }));
+    }
+    sqlOf = new Map(Object.entries(queries).map(([url, q]) => [url, floors.stored(q)]));
+  }
+  const server = createServer(async (req, res) => {
     const body = bodies.get(req.url);
     if (body === undefined) {
       res.writeHead(404, { 'content-type': 'application/json', 'content-length': 2 });
       res.end('{}');
       return;
     }
+    const sql = sqlOf.get(req.url);
+    if (sql) await sql();
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
     res.end(body);
   });
@@ -209,8 +229,10 @@ async function main() {
     return { base, child, stop: () => stopChild(child).then(() => rmSync(dataDir, { recursive: true, force: true })) };
   }
 
-  async function startFloorServer(dir) {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--floor-server', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  async function startFloorServer(dir, withSql = false) {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--floor-server', dir, ...(withSql ? ['--sql'] : [])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.add(child);
     const port = await new Promise((resolve, reject) => {
       let out = '';
@@ -497,8 +519,11 @@ async function main() {
       index[q.path] = `${i}.json`;
       bodies[q.name] = body.toString();
     }
-    writeFileSync(join(floorDir, 'index.json'), JSON.stringify(index));
+    const sqlQueries = Object.fromEntries(queries.map((q) => [q.path, { where: q.where, cwhere: q.cwhere, size: q.size, page: q.page }]));
+    const target = kind === 'postgres' ? ds.url : ds.file;
+    writeFileSync(join(floorDir, 'index.json'), JSON.stringify({ bodies: index, sql: { kind, target, queries: sqlQueries } }));
     const floorHttp = await startFloorServer(floorDir);
+    const floorOne = await startFloorServer(floorDir, true);
 
     let pool;
     let sdb;
@@ -536,11 +561,14 @@ async function main() {
         // the API and (b) the HTTP floor, same requests, same autocannon settings
         const apiRes = await measureHttp(api.base + q.path, headers);
         const httpRes = await measureHttp(floorHttp.base + q.path, headers);
+        // informational: the SQL floor and the HTTP floor in one server
+        const oneRes = await measureHttp(floorOne.base + q.path, headers);
         const result = sameResult(q.name, bodies[q.name], await fns[best]());
 
         for (const c of CONCURRENCY) {
           const a = apiRes[c];
           const h = httpRes[c];
+          const o = oneRes[c];
           const s = c === 1 ? sql.seq : sql.c16;
           const floorP50 = s.p50 + h.p50;
           const floorRps = c === 1 ? 1000 / (sql.seq.mean + h.mean) : Math.min(sql.c16.rps, h.rps);
@@ -559,6 +587,7 @@ async function main() {
             sqlFloor: { variant: best, p50: r2(s.p50), p99: r2(s.p99), rps: r2(c === 1 ? sql.seq.rps : sql.c16.rps), n: s.n, variants: sql.variants },
             httpFloor: { p50: r2(h.p50), p99: r2(h.p99), rps: r2(h.rps), n: h.n },
             floor: { p50: r2(floorP50), rps: r2(floorRps) },
+            oneServerFloor: { p50: r2(o.p50), p99: r2(o.p99), rps: r2(o.rps), n: o.n, p50Ratio: r2(a.p50 / o.p50), rpsRatio: r2(a.rps / o.rps) },
             p50Ratio: r2(p50Ratio),
             rpsRatio: r2(rpsRatio),
             checks,
@@ -569,6 +598,7 @@ async function main() {
       await pool?.end();
       sdb?.close();
       await floorHttp.stop();
+      await floorOne.stop();
       rmSync(floorDir, { recursive: true, force: true });
     }
     return rows;
@@ -579,8 +609,8 @@ async function main() {
 
   function table(rows) {
     const head =
-      '| query | conc | API p50 ms | API p99 ms | API req/s | SQL floor p50 ms | HTTP floor p50 ms | p50 ratio | floor req/s | req/s ratio | targets |';
-    const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+      '| query | conc | API p50 ms | API p99 ms | API req/s | SQL floor p50 ms | HTTP floor p50 ms | p50 ratio | floor req/s | req/s ratio | targets | one-server floor p50 ms, req/s (API ratios) |';
+    const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|';
     const f = (x, d = 2) => (x === null || x === undefined ? '–' : x.toFixed(d));
     const lines = rows.map((r) =>
       [
@@ -595,6 +625,7 @@ async function main() {
         f(r.floor.rps, 0),
         f(r.rpsRatio),
         r.checks.map((c) => `${c.pass ? 'pass' : '**FAIL**'} ${c.target}`).join('; '),
+        `${f(r.oneServerFloor.p50)}, ${f(r.oneServerFloor.rps, 0)} (${f(r.oneServerFloor.p50Ratio)}, ${f(r.oneServerFloor.rpsRatio)})`,
       ].join(' | '),
     );
     return [head, sep, ...lines.map((l) => `| ${l} |`)].join('\n');
@@ -651,6 +682,8 @@ async function main() {
       `joined = one statement for the page with the total and each order's event and partners joined in, then the tickets; ` +
       `json = count ‖ one statement returning the page and its refs as json_agg (PostgreSQL); ` +
       `prepared = rows as named prepared statements, refs by = ANY($1) (PostgreSQL). ` +
+      `Informational, not a target: the one-server floor is one node:http process that runs the 'stored' SQL floor for each request ` +
+      `and then sends the pre-serialised body — the two floors as one real server pays them; its ratios are API / it. ` +
       `Counts come from order_counts (whole months; every range here is whole months). Total run time ${seconds.toFixed(0)} s.`,
     '',
   ];

@@ -207,10 +207,10 @@ export const OrderMapper = {
 
 /**
  * The list's answer as UTF-8 JSON: the page's stored order documents (written
- * by OrderMapper.toRows) copied into one buffer between the pagination and
- * the refs, which are mapped here. One buffer of the exact size: no big
- * intermediate string (joining ~75 KB of documents into one string and
- * encoding it cost ~10× the CPU, measured).
+ * by OrderMapper.toRows) written into one buffer between the pagination and
+ * the refs, which are mapped here. One buffer of the exact size, no big
+ * intermediate string: joining ~75 KB of documents into one string and
+ * encoding that cost ~7× the CPU (measured, docs/DECISIONS.md).
  */
 export const OrdersPageMapper = {
   toBody(rows: Pick<OrdersPageRows, 'orders' | 'events' | 'partners'>, pagination: OrdersPage['pagination']): Buffer {
@@ -221,14 +221,14 @@ export const OrdersPageMapper = {
     const refs: OrdersPage['refs'] = { events, partners };
     const head = '{"data":[';
     const tail = `],"pagination":${JSON.stringify(pagination)},"refs":${JSON.stringify(refs)}}`;
-    const documents = rows.orders.map((o) => o.document);
-    let size = head.length + Buffer.byteLength(tail) + Math.max(0, documents.length - 1);
-    for (const d of documents) size += typeof d === 'string' ? Buffer.byteLength(d) : d.length;
+    const { orders } = rows;
+    let size = head.length + Buffer.byteLength(tail) + Math.max(0, orders.length - 1);
+    for (const o of orders) size += Buffer.byteLength(o.document);
     const body = Buffer.allocUnsafe(size);
     let at = body.write(head);
-    for (const [i, d] of documents.entries()) {
+    for (const [i, o] of orders.entries()) {
       if (i > 0) at = body.writeUInt8(0x2c, at); // ','
-      at += typeof d === 'string' ? body.write(d, at) : d.copy(body, at);
+      at += body.write(o.document, at);
     }
     body.write(tail, at);
     return body;

@@ -1,11 +1,11 @@
 // Where a list request's time goes, layer by layer, in one process (no
 // sockets): each line adds one layer to the one before, so the differences
 // are that layer's cost. Used to explain the list benchmark's ratios.
-//   1. raw SQL        — bench/floor.mjs ('stored' variant) through pg / better-sqlite3
+//   1. raw SQL        — bench/floor.mjs ('rows' variant) through pg / better-sqlite3
 //   2. repository     — OrdersRepository.page(): the same statements through Kysely
-//   3. service        — OrdersService.list(): + parsing the parameters, mapping the refs and
-//                       copying the stored documents into the answer's bytes
-//   4. inject         — the whole Fastify request (auth lookup, hooks, metrics, routing), app.inject()
+//   3. service        — OrdersService.list(): + parsing the parameters and mapping rows to API objects
+//   4. + serialise    — + JSON.stringify into a Buffer, as the route does
+//   5. inject         — the whole Fastify request (auth lookup, hooks, metrics, routing), app.inject()
 // Usage: node bench/breakdown.mjs <DATABASE_URL> <partner id> [query string] [--ms 3000]
 // Needs `npm run build` and a dataset from `npm run bench`.
 import Database from 'better-sqlite3';
@@ -38,7 +38,7 @@ await app.ready();
 const { token } = await new ApiKeysService(new ApiKeysRepository(db.kysely)).create(partner, 'breakdown');
 const path = `/v2/resources/orders${qs ? `?${qs}` : ''}`;
 
-// the raw-SQL floor of bench/list.mjs ('stored' variant), for these parameters
+// the raw-SQL floor of bench/list.mjs ('rows' variant), for these parameters
 const errors = [];
 const { filters } = parseOrderFilters(query, errors);
 const { page, pageSize } = parsePaging(query, errors);
@@ -56,18 +56,19 @@ let rawFloor;
 let closeFloor;
 if (db.dialect === 'postgres') {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
-  rawFloor = pgFloor(pool).stored(q);
+  rawFloor = pgFloor(pool).rows(q);
   closeFloor = () => pool.end();
 } else {
   const sdb = new Database(sqlitePath(url), { readonly: true });
-  rawFloor = sqliteFloor(sdb).stored(q);
+  rawFloor = sqliteFloor(sdb).rows(q);
   closeFloor = () => sdb.close();
 }
 
 const layers = [
   ['raw SQL (floor)', rawFloor],
   ['repository (Kysely)', () => repo.page(partner, filters, pageSize, pageOffset({ page, pageSize }) ?? 0)],
-  ['service (+ params, refs, body)', () => service.list(partner, query)],
+  ['service (+ params, mapping)', () => service.list(partner, query)],
+  ['+ JSON.stringify → Buffer', async () => Buffer.from(JSON.stringify(await service.list(partner, query)))],
   ['inject (Fastify, auth, hooks)', () => app.inject({ url: path, headers: { authorization: `key ${token}` } })],
 ];
 

@@ -11,10 +11,8 @@ export const lit = (id) => {
 export const inList = (ids) => ids.map(lit).join(',');
 
 export const countSql = (q) => `SELECT coalesce(sum(n), 0) AS n FROM order_counts WHERE ${q.cwhere}`;
-/** The page's orders: whole rows (`o.*`) or, for `stored`, each one's stored document and the ids it refers to. */
-export const STORED_COLUMNS = 'o.document, o.event_id, o.org_id, o.vendor_id';
-export const pageSql = (q, columns = 'o.*') =>
-  `SELECT ${columns} FROM (SELECT order_id, created_at FROM order_access WHERE ${q.where} ` +
+export const pageSql = (q) =>
+  `SELECT o.* FROM (SELECT order_id, created_at FROM order_access WHERE ${q.where} ` +
   `ORDER BY created_at DESC, order_id DESC LIMIT ${q.size} OFFSET ${(q.page - 1) * q.size}) p ` +
   `JOIN orders o ON o.id = p.order_id ORDER BY p.created_at DESC, p.order_id DESC`;
 /** The page with the total and each order's event and partners joined in: one statement. */
@@ -48,9 +46,7 @@ export const refIds = (orders) => ({
 });
 
 /**
- * PostgreSQL, five ways; the fastest (by sequential p50) is the floor.
- *  stored: count ‖ the page's stored documents (tickets inside), then events ‖
- *          partners; named statements.
+ * PostgreSQL, four ways; the fastest (by sequential p50) is the floor.
  *  rows:   count ‖ page (two connections), then tickets + events + partners in one
  *          round trip (three statements in one simple-protocol query).
  *  prepared: rows as named prepared statements (count ‖ page, then the three refs ‖).
@@ -80,29 +76,7 @@ export function pgFloor(pool) {
     const [t, e, pa] = await refs(refIds(orders));
     return { total, orders, tickets: t.rows, events: e.rows, partners: pa.rows };
   };
-  /** count ‖ the page's stored documents, then its events ‖ partners: named statements. */
-  const storedThenRefs = (q) => {
-    const cv = [];
-    const pv = [];
-    const count = prepared(countSql({ ...q, cwhere: parameterise(q.cwhere, cv) }), cv);
-    const page = prepared(pageSql({ ...q, where: parameterise(q.where, pv) }, STORED_COLUMNS), pv);
-    return async () => {
-      const [cr, pr] = await Promise.all([pool.query(count), pool.query(page)]);
-      const orders = pr.rows;
-      const total = Number(cr.rows[0].n);
-      if (orders.length === 0) return { total, documents: [], events: [], partners: [] };
-      const { eventIds, partnerIds } = refIds(orders);
-      const [e, pa] = await Promise.all([
-        pool.query(prepared('SELECT * FROM events WHERE id = ANY($1)', [eventIds])),
-        pool.query(prepared('SELECT * FROM partners WHERE id = ANY($1)', [partnerIds])),
-      ]);
-      return { total, documents: orders.map((o) => o.document), events: e.rows, partners: pa.rows };
-    };
-  };
   const variants = {
-    // the orders' stored documents (tickets inside) instead of their rows and
-    // tickets: what the API reads; named statements as in `prepared`
-    stored: storedThenRefs,
     // rows, as named statements with parameters: no parse and (after PostgreSQL's
     // first executions) no planning per request; the refs by = ANY($1) so that
     // one statement serves every page size
@@ -174,19 +148,6 @@ export function sqliteFloor(db) {
     return st;
   };
   return {
-    stored: (q) => {
-      const count = db.prepare(countSql(q));
-      const page = db.prepare(pageSql(q, STORED_COLUMNS));
-      return () => {
-        const total = Number(count.get().n);
-        const orders = page.all();
-        if (orders.length === 0) return { total, documents: [], events: [], partners: [] };
-        const { eventIds, partnerIds } = refIds(orders);
-        const events = prepIn('events', eventIds.length).all(eventIds);
-        const partners = prepIn('partners', partnerIds.length).all(partnerIds);
-        return { total, documents: orders.map((o) => o.document), events, partners };
-      };
-    },
     joined: (q) => {
       const joined = db.prepare(joinedSql(q));
       const count = db.prepare(countSql(q));

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../src/db/migrations.js';
 import { BucketTally } from '../src/orders/counts.js';
-import { EventMapper, OrderMapper, PartnerMapper } from '../src/orders/mappers.js';
-import { Dataset, type Order } from './support/builders.js';
 import { DIALECTS, createTestDb, type TestDb } from './support/db.js';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
@@ -49,59 +47,5 @@ describe.each(DIALECTS)('migration 0003_order_counts (%s)', (dialect) => {
     tally.add([], rows);
     const expected = Object.fromEntries(tally.take().map((d) => [key(d), d.n]));
     expect(got).toEqual(expected);
-  });
-});
-
-describe.each(DIALECTS)('migration 0004_order_documents (%s)', (dialect) => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await createTestDb(dialect, { upTo: '0003_order_counts' });
-  });
-  afterAll(async () => {
-    await t?.drop();
-  });
-
-  it('writes every existing order the document the import would write (more orders than one batch)', async () => {
-    const d = new Dataset('0d0c0000');
-    const org = d.partner('Организатор «Север»');
-    const vendor = d.partner('Vendor 🎫');
-    const event = d.event(org);
-    const orders: Order[] = [];
-    for (let i = 0; i < 1_050; i++) {
-      orders.push(
-        d.order({
-          event,
-          vendor: i % 3 === 0 ? vendor : null,
-          created_at: i === 7 ? '0050-02-28 23:59:59' : `2024-0${1 + (i % 9)}-1${i % 10} 0${i % 10}:00:00`,
-          status: i % 4 === 0 ? 'cancelled' : 'done',
-          ...(i % 2 === 0 ? { customer: { name: `Имя "${i}"\n`, email: null, phone: '+7 999', lang: 'ru' as const } } : {}),
-          tickets: i % 5 === 0 ? [{ seat: { row: '3', number: 12, sector: 'Партер' } }, { price: 99, discount: 9 }] : [{}],
-          promocodes: i % 7 === 0 ? ['p1', 'p2'] : [],
-          vendor_data: i % 11 === 0 ? { note: 'emoji 😀', n: [1, 2] } : {},
-        }),
-      );
-    }
-    // the rows as the import wrote them before this migration: no document
-    const k = t.db.kysely;
-    await k.insertInto('partners').values([PartnerMapper.toRow(org), PartnerMapper.toRow(vendor)]).execute();
-    await k.insertInto('events').values(EventMapper.toRow(event)).execute();
-    const rows = orders.map((o) => OrderMapper.toRows(o));
-    for (let i = 0; i < rows.length; i += 500) {
-      const part = rows.slice(i, i + 500);
-      await k
-        .insertInto('orders')
-        .values(part.map(({ order: { document: _document, ...row } }) => row) as never)
-        .execute();
-      await k.insertInto('tickets').values(part.flatMap((r) => r.tickets)).execute();
-    }
-
-    await migrateToLatest(t.db);
-
-    const stored = new Map((await k.selectFrom('orders').select(['id', 'document']).execute()).map((r) => [r.id, r.document]));
-    expect(stored.size).toBe(orders.length);
-    for (const [i, order] of orders.entries()) {
-      expect(stored.get(order.id)).toBe(rows[i]!.order.document);
-      expect(JSON.parse(stored.get(order.id)!)).toEqual(order);
-    }
   });
 });

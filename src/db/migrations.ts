@@ -4,10 +4,7 @@
  * PostgreSQL index features differ.
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
-import { OrderMapper, TicketMapper } from '../orders/mappers.js';
-import type { Ticket } from '../orders/schemas.js';
 import type { Db, Dialect } from './database.js';
-import type { Database } from './types.js';
 
 function migrations(dialect: Dialect): Record<string, Migration> {
   const pg = dialect === 'postgres';
@@ -212,56 +209,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
            group by partner_id, m, status, has_customer`.execute(db);
       },
     },
-    '0004_order_documents': {
-      async up(db: Kysely<unknown>) {
-        // Each order as the list returns it, so that a page is joined from
-        // stored text rather than mapped and serialised per request. Written
-        // by the import from then on.
-        await db.schema
-          .alterTable('orders')
-          .addColumn('document', 'text', (c) => c.notNull().defaultTo(''))
-          .execute();
-        await writeOrderDocuments(db as Kysely<Database>, dialect);
-        if (pg) await sql`alter table orders alter column document drop default`.execute(db);
-      },
-    },
   };
-}
-
-/**
- * (Re)writes every order's stored document from its rows with the current
- * OrderMapper. A change to what OrderMapper.toApi returns needs a migration
- * that calls this (src/orders/mappers.test.ts fails as a reminder).
- */
-export async function writeOrderDocuments(db: Kysely<Database>, dialect: Dialect): Promise<void> {
-  let after = '';
-  for (;;) {
-    const orders = await db.selectFrom('orders').selectAll().where('id', '>', after).orderBy('id').limit(1000).execute();
-    if (orders.length === 0) return;
-    const tickets = new Map<string, Ticket[]>(orders.map((o) => [o.id, []]));
-    const ticketRows = await db
-      .selectFrom('tickets')
-      .selectAll()
-      .where(
-        'order_id',
-        'in',
-        orders.map((o) => o.id),
-      )
-      .orderBy('order_id')
-      .orderBy('position')
-      .execute();
-    for (const t of ticketRows) tickets.get(t.order_id)!.push(TicketMapper.toApi(t));
-    const ids = orders.map((o) => o.id);
-    const documents = orders.map((o) => JSON.stringify(OrderMapper.toApi(o, tickets.get(o.id)!)));
-    if (dialect === 'postgres') {
-      await sql`update orders set document = u.document
-                  from unnest(${ids}::text[], ${documents}::text[]) as u(id, document)
-                 where orders.id = u.id`.execute(db);
-    } else {
-      for (const [i, id] of ids.entries()) await db.updateTable('orders').set({ document: documents[i]! }).where('id', '=', id).execute();
-    }
-    after = ids.at(-1)!;
-  }
 }
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -56,11 +56,6 @@ export interface OrderTable {
   viral_promocodes: string;
   /** JSON object */
   vendor_data: string;
-  /**
-   * The order exactly as the list returns it, tickets included: JSON text
-   * written by OrderMapper at import (docs/DECISIONS.md, "Stored documents").
-   */
-  document: string;
 }
 
 export interface TicketTable {

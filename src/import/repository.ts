@@ -53,7 +53,6 @@ const ORDER_TYPES: SqlTypes<OrderTable> = {
   sets_values: 'text',
   viral_promocodes: 'text',
   vendor_data: 'text',
-  document: 'text',
 };
 const TICKET_TYPES: SqlTypes<TicketTable> = {
   id: 'text',

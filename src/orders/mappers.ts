@@ -15,8 +15,7 @@ import type {
 } from '../db/types.js';
 import { formatMoney, parseMoney } from '../shared/money.js';
 import { formatTimestamp, parseTimestamp } from '../shared/time.js';
-import type { OrdersPageRows } from './repository.js';
-import type { Customer, Event, Order, OrdersPage, OrderStatus, Partner, Ticket } from './schemas.js';
+import type { Customer, Event, Order, OrderStatus, Partner, Ticket } from './schemas.js';
 
 /** Inputs reaching toRow() were validated against the schemas, so these cannot fail. */
 function money(value: string): number {
@@ -78,7 +77,7 @@ export const TicketMapper = {
     if (row.seat !== null) ticket.seat = JSON.parse(row.seat) as NonNullable<Ticket['seat']>;
     return ticket;
   },
-  toRow(ticket: Ticket, orderId: string, position: number): TicketRow {
+  toRow(ticket: Ticket, orderId: string, position: number): NewTicketRow {
     return {
       id: ticket.id,
       order_id: orderId,
@@ -111,7 +110,7 @@ export interface OrderRows {
 }
 
 export const OrderMapper = {
-  toApi(row: Omit<OrderRow, 'document'>, tickets: Ticket[]): Order {
+  toApi(row: OrderRow, tickets: Ticket[]): Order {
     const settings: Order['settings'] = {
       invitation: row.invitation === 1,
       send_tickets: row.send_tickets === 1,
@@ -157,7 +156,7 @@ export const OrderMapper = {
     const customer = order.settings.customer;
     const hasCustomer = hasCustomerData(customer);
     const createdAt = seconds(order.created_at);
-    const row: Omit<OrderRow, 'document'> = {
+    const row: NewOrderRow = {
       id: order.id,
       number: order.number,
       code: order.code,
@@ -197,40 +196,10 @@ export const OrderMapper = {
       event_id: order.event,
       has_customer: row.has_customer,
     }));
-    const tickets = order.tickets.map((t, i) => TicketMapper.toRow(t, order.id, i));
-    // The list's answer for this order, built from the rows as they will be
-    // read back, so that it is what mapping the stored rows would give.
-    const document = JSON.stringify(OrderMapper.toApi(row, tickets.map(TicketMapper.toApi)));
-    return { order: { ...row, document }, tickets, access };
-  },
-};
-
-/**
- * The list's answer as UTF-8 JSON: the page's stored order documents (written
- * by OrderMapper.toRows) written into one buffer between the pagination and
- * the refs, which are mapped here. One buffer of the exact size, no big
- * intermediate string: joining ~75 KB of documents into one string and
- * encoding that cost ~7× the CPU (measured, docs/DECISIONS.md).
- */
-export const OrdersPageMapper = {
-  toBody(rows: Pick<OrdersPageRows, 'orders' | 'events' | 'partners'>, pagination: OrdersPage['pagination']): Buffer {
-    const events: Record<string, Event> = {};
-    for (const e of rows.events) events[e.id] = EventMapper.toApi(e);
-    const partners: Record<string, Partner> = {};
-    for (const p of rows.partners) partners[p.id] = PartnerMapper.toApi(p);
-    const refs: OrdersPage['refs'] = { events, partners };
-    const head = '{"data":[';
-    const tail = `],"pagination":${JSON.stringify(pagination)},"refs":${JSON.stringify(refs)}}`;
-    const { orders } = rows;
-    let size = head.length + Buffer.byteLength(tail) + Math.max(0, orders.length - 1);
-    for (const o of orders) size += Buffer.byteLength(o.document);
-    const body = Buffer.allocUnsafe(size);
-    let at = body.write(head);
-    for (const [i, o] of orders.entries()) {
-      if (i > 0) at = body.writeUInt8(0x2c, at); // ','
-      at += body.write(o.document, at);
-    }
-    body.write(tail, at);
-    return body;
+    return {
+      order: row,
+      tickets: order.tickets.map((t, i) => TicketMapper.toRow(t, order.id, i)),
+      access,
+    };
   },
 };

@@ -6,22 +6,69 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { NAMED, type Dialect } from '../db/database.js';
 import { oneOf } from '../db/sql.js';
-import type { Database, EventRow, OrderRow, PartnerRow } from '../db/types.js';
+import type { Database, EventRow, OrderRow, OrderTable, PartnerRow, TicketRow, TicketTable } from '../db/types.js';
 import { ALL_EVENTS, planCount } from './counts.js';
 import type { OrderFilters } from './filters.js';
 
-/** A page's orders: each one's stored document and the ids it refers to. */
-export type PageOrderRow = Pick<OrderRow, 'document' | 'event_id' | 'org_id' | 'vendor_id'>;
-
 export interface OrdersPageRows {
   total: number;
-  orders: PageOrderRow[];
+  orders: OrderRow[];
+  tickets: TicketRow[];
   events: EventRow[];
   partners: PartnerRow[];
 }
 
 // Columns named rather than `*`: a named statement's result shape must not
-// change under it (PostgreSQL refuses "cached plan must not change result type").
+// change under it (PostgreSQL refuses "cached plan must not change result
+// type" once a migration adds a column). Typed so that a column added to a
+// table and not here fails to compile where the rows are mapped.
+const ORDER_COLUMNS = [
+  'id',
+  'number',
+  'code',
+  'status',
+  'created_at',
+  'done_at',
+  'expired_after',
+  'event_id',
+  'org_id',
+  'vendor_id',
+  'origin',
+  'promocodes',
+  'invitation',
+  'send_tickets',
+  'subscribe_agree',
+  'has_customer',
+  'customer_name',
+  'customer_email',
+  'customer_phone',
+  'customer_lang',
+  'price',
+  'discount',
+  'nominal',
+  'extra',
+  'full_value',
+  'tickets_count',
+  'sets_values',
+  'viral_promocodes',
+  'vendor_data',
+] as const satisfies readonly (keyof OrderTable)[];
+const TICKET_COLUMNS = [
+  'id',
+  'order_id',
+  'position',
+  'number',
+  'serial',
+  'barcode',
+  'set_id',
+  'status',
+  'price',
+  'discount',
+  'nominal',
+  'extra',
+  'full_value',
+  'seat',
+] as const satisfies readonly (keyof TicketTable)[];
 const EVENT_COLUMNS = ['id', 'org_id', 'title_text', 'title_desc', 'start_at', 'finish_at', 'status', 'timezone'] as const;
 
 type AccessQuery = SelectQueryBuilder<Database, 'order_access', object>;
@@ -76,12 +123,11 @@ export class OrdersRepository {
   }
 
   /**
-   * One page of orders, newest first, as their stored documents (tickets
-   * included), with everything the response refers to: the total in parallel
-   * with the page, then the page's events and partners in parallel. (Measured
-   * on PostgreSQL: one statement joining the refs into the page plans ~0.7 ms
-   * slower than these small lookups, which run side by side;
-   * docs/BENCHMARKS.md.)
+   * One page of orders, newest first, with everything the response refers to:
+   * the total in parallel with the page, then the page's tickets, events and
+   * partners in parallel. (Measured on PostgreSQL: one statement joining the
+   * refs into the page plans ~0.7 ms slower than these small lookups, which
+   * run side by side; docs/BENCHMARKS.md.)
    */
   async page(partnerId: string, filters: OrderFilters, limit: number, offset: number | null): Promise<OrdersPageRows> {
     const totalP = this.count(partnerId, filters);
@@ -89,7 +135,7 @@ export class OrdersRepository {
     // a deep OFFSET then skips index entries, not joined orders.
     const ordersP =
       offset === null
-        ? Promise.resolve([] as PageOrderRow[])
+        ? Promise.resolve([] as OrderRow[])
         : this.db
             .selectFrom(
               this.visible(partnerId, filters)
@@ -101,18 +147,27 @@ export class OrdersRepository {
                 .as('p'),
             )
             .innerJoin('orders', 'orders.id', 'p.order_id')
-            .select(['orders.document', 'orders.event_id', 'orders.org_id', 'orders.vendor_id'])
+            .select(ORDER_COLUMNS.map((c) => `orders.${c}` as const))
             .orderBy('p.created_at', 'desc')
             .orderBy('p.order_id', 'desc')
             .modifyFront(NAMED)
             .execute();
     const [total, orders] = await Promise.all([totalP, ordersP]);
-    if (orders.length === 0) return { total, orders, events: [], partners: [] };
+    if (orders.length === 0) return { total, orders, tickets: [], events: [], partners: [] };
 
+    const orderIds = orders.map((o) => o.id);
     const eventIds = [...new Set(orders.map((o) => o.event_id))];
     // Import guarantees an event's org is its orders' org, so orders alone name every partner in refs.
     const partnerIds = [...new Set(orders.flatMap((o) => (o.vendor_id === null ? [o.org_id] : [o.org_id, o.vendor_id])))];
-    const [events, partners] = await Promise.all([
+    const [tickets, events, partners] = await Promise.all([
+      this.db
+        .selectFrom('tickets')
+        .select(TICKET_COLUMNS)
+        .where((eb) => oneOf(this.dialect, eb.ref('order_id'), orderIds, 'text'))
+        .orderBy('order_id')
+        .orderBy('position')
+        .modifyFront(NAMED)
+        .execute(),
       this.db
         .selectFrom('events')
         .select(EVENT_COLUMNS)
@@ -126,6 +181,6 @@ export class OrdersRepository {
         .modifyFront(NAMED)
         .execute(),
     ]);
-    return { total, orders, events, partners };
+    return { total, orders, tickets, events, partners };
   }
 }

@@ -1,17 +1,14 @@
 import { InvalidRequestError } from '../shared/errors.js';
 import { pageOffset, parseOrderFilters, parsePaging } from './filters.js';
-import { OrdersPageMapper } from './mappers.js';
+import { EventMapper, OrderMapper, PartnerMapper, TicketMapper } from './mappers.js';
 import type { OrdersRepository } from './repository.js';
+import type { Event, OrdersPage, Partner, Ticket } from './schemas.js';
 
 export class OrdersService {
   constructor(private readonly repository: OrdersRepository) {}
 
-  /**
-   * GET /v2/resources/orders for one partner; `query` is the raw query string
-   * object. Returns the OrdersPage as UTF-8 JSON, assembled from the orders'
-   * stored documents (docs/DECISIONS.md, "Stored documents").
-   */
-  async list(partnerId: string, query: Record<string, unknown>): Promise<Buffer> {
+  /** GET /v2/resources/orders for one partner; `query` is the raw query string object. */
+  async list(partnerId: string, query: Record<string, unknown>): Promise<OrdersPage> {
     const errors: string[] = [];
     const { filters } = parseOrderFilters(query, errors);
     const { page, pageSize } = parsePaging(query, errors);
@@ -19,6 +16,21 @@ export class OrdersService {
 
     const rows = await this.repository.page(partnerId, filters, pageSize, pageOffset({ page, pageSize }));
 
-    return OrdersPageMapper.toBody(rows, { page, page_size: pageSize, total: rows.total });
+    const ticketsByOrder = new Map<string, Ticket[]>();
+    for (const t of rows.tickets) {
+      let list = ticketsByOrder.get(t.order_id);
+      if (!list) ticketsByOrder.set(t.order_id, (list = []));
+      list.push(TicketMapper.toApi(t));
+    }
+    const events: Record<string, Event> = {};
+    for (const e of rows.events) events[e.id] = EventMapper.toApi(e);
+    const partners: Record<string, Partner> = {};
+    for (const p of rows.partners) partners[p.id] = PartnerMapper.toApi(p);
+
+    return {
+      data: rows.orders.map((o) => OrderMapper.toApi(o, ticketsByOrder.get(o.id) ?? [])),
+      pagination: { page, page_size: pageSize, total: rows.total },
+      refs: { events, partners },
+    };
   }
 }

@@ -2,7 +2,7 @@
  * Writes of the import (and of `kassa seed`, which feeds the same path).
  * Always used inside one transaction: all-or-nothing per file.
  */
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../db/database.js';
 import { oneOf } from '../db/sql.js';
 import type { Database, EventTable, OrderAccessTable, OrderTable, PartnerTable, TicketTable } from '../db/types.js';
@@ -88,10 +88,6 @@ export class ImportRepository {
     private readonly dialect: Dialect,
   ) {}
 
-  private oneOf<T extends string | number>(column: Expression<T>, values: T[], type: 'text' | 'bigint'): Expression<SqlBool> {
-    return oneOf(this.dialect, column, values, type);
-  }
-
   /**
    * PostgreSQL bulk insert: one array parameter per column, zipped by
    * unnest(). Parsing and planning stay constant however many rows, unlike a
@@ -147,7 +143,7 @@ export class ImportRepository {
       const rows = await this.db
         .selectFrom('orders')
         .select(['id', 'number'])
-        .where((eb) => this.oneOf(eb.ref('number'), part, 'bigint'))
+        .where((eb) => oneOf(this.dialect, eb.ref('number'), part, 'bigint'))
         .execute();
       for (const r of rows) out.set(Number(r.number), r.id);
     }
@@ -161,7 +157,7 @@ export class ImportRepository {
       const rows = await this.db
         .selectFrom('tickets')
         .select(['id', 'order_id'])
-        .where((eb) => this.oneOf(eb.ref('id'), part, 'text'))
+        .where((eb) => oneOf(this.dialect, eb.ref('id'), part, 'text'))
         .execute();
       for (const r of rows) out.set(r.id, r.order_id);
     }
@@ -176,11 +172,11 @@ export class ImportRepository {
     // The access rows being replaced, so that the counts lose what they gain.
     const removed: BucketSource[] = [];
     if (this.dialect === 'postgres') {
-      await this.db.deleteFrom('tickets').where((eb) => this.oneOf(eb.ref('order_id'), ids, 'text')).execute();
+      await this.db.deleteFrom('tickets').where((eb) => oneOf(this.dialect, eb.ref('order_id'), ids, 'text')).execute();
       removed.push(
         ...(await this.db
           .deleteFrom('order_access')
-          .where((eb) => this.oneOf(eb.ref('order_id'), ids, 'text'))
+          .where((eb) => oneOf(this.dialect, eb.ref('order_id'), ids, 'text'))
           .returning(BUCKET_COLUMNS)
           .execute()),
       );

@@ -5,7 +5,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../db/database.js';
 import { oneOf } from '../db/sql.js';
-import type { Database, EventTable, OrderAccessTable, OrderTable, PartnerTable, TicketTable } from '../db/types.js';
+import { ACCESS_TYPES, ORDER_TYPES, TICKET_TYPES, type SqlTypes } from '../db/columns.js';
+import type { Database, EventTable, OrderTable, PartnerTable, TicketTable } from '../db/types.js';
 import { BucketTally, type BucketSource } from '../orders/counts.js';
 import type { OrderRows } from '../orders/mappers.js';
 
@@ -20,64 +21,6 @@ function chunks<T>(items: T[], columns: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
-
-type SqlTypes<T> = Record<keyof T & string, 'text' | 'bigint' | 'integer'>;
-
-const ORDER_TYPES: SqlTypes<OrderTable> = {
-  id: 'text',
-  number: 'bigint',
-  code: 'text',
-  status: 'text',
-  created_at: 'bigint',
-  done_at: 'bigint',
-  expired_after: 'bigint',
-  event_id: 'text',
-  org_id: 'text',
-  vendor_id: 'text',
-  origin: 'text',
-  promocodes: 'text',
-  invitation: 'integer',
-  send_tickets: 'integer',
-  subscribe_agree: 'integer',
-  has_customer: 'integer',
-  customer_name: 'text',
-  customer_email: 'text',
-  customer_phone: 'text',
-  customer_lang: 'text',
-  price: 'bigint',
-  discount: 'bigint',
-  nominal: 'bigint',
-  extra: 'bigint',
-  full_value: 'bigint',
-  tickets_count: 'integer',
-  sets_values: 'text',
-  viral_promocodes: 'text',
-  vendor_data: 'text',
-};
-const TICKET_TYPES: SqlTypes<TicketTable> = {
-  id: 'text',
-  order_id: 'text',
-  position: 'integer',
-  number: 'bigint',
-  serial: 'text',
-  barcode: 'text',
-  set_id: 'text',
-  status: 'text',
-  price: 'bigint',
-  discount: 'bigint',
-  nominal: 'bigint',
-  extra: 'bigint',
-  full_value: 'bigint',
-  seat: 'text',
-};
-const ACCESS_TYPES: SqlTypes<OrderAccessTable> = {
-  partner_id: 'text',
-  order_id: 'text',
-  created_at: 'bigint',
-  status: 'text',
-  event_id: 'text',
-  has_customer: 'integer',
-};
 
 export class ImportRepository {
   /** order_counts deltas of the writes not yet applied (writeCounts) */

@@ -5,8 +5,9 @@
  */
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { NAMED, type Dialect } from '../db/database.js';
+import { columnsOf, ORDER_TYPES, TICKET_TYPES } from '../db/columns.js';
 import { oneOf } from '../db/sql.js';
-import type { Database, EventRow, OrderRow, OrderTable, PartnerRow, TicketRow, TicketTable } from '../db/types.js';
+import type { Database, EventRow, OrderRow, PartnerRow, TicketRow } from '../db/types.js';
 import { ALL_EVENTS, planCount } from './counts.js';
 import type { OrderFilters } from './filters.js';
 
@@ -20,55 +21,10 @@ export interface OrdersPageRows {
 
 // Columns named rather than `*`: a named statement's result shape must not
 // change under it (PostgreSQL refuses "cached plan must not change result
-// type" once a migration adds a column). Typed so that a column added to a
-// table and not here fails to compile where the rows are mapped.
-const ORDER_COLUMNS = [
-  'id',
-  'number',
-  'code',
-  'status',
-  'created_at',
-  'done_at',
-  'expired_after',
-  'event_id',
-  'org_id',
-  'vendor_id',
-  'origin',
-  'promocodes',
-  'invitation',
-  'send_tickets',
-  'subscribe_agree',
-  'has_customer',
-  'customer_name',
-  'customer_email',
-  'customer_phone',
-  'customer_lang',
-  'price',
-  'discount',
-  'nominal',
-  'extra',
-  'full_value',
-  'tickets_count',
-  'sets_values',
-  'viral_promocodes',
-  'vendor_data',
-] as const satisfies readonly (keyof OrderTable)[];
-const TICKET_COLUMNS = [
-  'id',
-  'order_id',
-  'position',
-  'number',
-  'serial',
-  'barcode',
-  'set_id',
-  'status',
-  'price',
-  'discount',
-  'nominal',
-  'extra',
-  'full_value',
-  'seat',
-] as const satisfies readonly (keyof TicketTable)[];
+// type" once a migration adds a column). Every column of the table, from the
+// one exhaustive list in db/columns.ts.
+const ORDER_COLUMNS = columnsOf(ORDER_TYPES);
+const TICKET_COLUMNS = columnsOf(TICKET_TYPES);
 const EVENT_COLUMNS = ['id', 'org_id', 'title_text', 'title_desc', 'start_at', 'finish_at', 'status', 'timezone'] as const;
 
 type AccessQuery = SelectQueryBuilder<Database, 'order_access', object>;

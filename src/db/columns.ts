@@ -1,0 +1,71 @@
+/**
+ * Every column of the tables the import writes and the list reads, with its
+ * SQL type (PostgreSQL's bulk insert casts each column's array to it). Being
+ * records over the tables' keys, they fail to compile when a column is added
+ * to a table and not here; the list's statements select columnsOf() them
+ * rather than `*` (orders/repository.ts says why).
+ */
+import type { OrderAccessTable, OrderTable, TicketTable } from './types.js';
+
+export type SqlTypes<T> = Record<keyof T & string, 'text' | 'bigint' | 'integer'>;
+
+export const ORDER_TYPES: SqlTypes<OrderTable> = {
+  id: 'text',
+  number: 'bigint',
+  code: 'text',
+  status: 'text',
+  created_at: 'bigint',
+  done_at: 'bigint',
+  expired_after: 'bigint',
+  event_id: 'text',
+  org_id: 'text',
+  vendor_id: 'text',
+  origin: 'text',
+  promocodes: 'text',
+  invitation: 'integer',
+  send_tickets: 'integer',
+  subscribe_agree: 'integer',
+  has_customer: 'integer',
+  customer_name: 'text',
+  customer_email: 'text',
+  customer_phone: 'text',
+  customer_lang: 'text',
+  price: 'bigint',
+  discount: 'bigint',
+  nominal: 'bigint',
+  extra: 'bigint',
+  full_value: 'bigint',
+  tickets_count: 'integer',
+  sets_values: 'text',
+  viral_promocodes: 'text',
+  vendor_data: 'text',
+};
+export const TICKET_TYPES: SqlTypes<TicketTable> = {
+  id: 'text',
+  order_id: 'text',
+  position: 'integer',
+  number: 'bigint',
+  serial: 'text',
+  barcode: 'text',
+  set_id: 'text',
+  status: 'text',
+  price: 'bigint',
+  discount: 'bigint',
+  nominal: 'bigint',
+  extra: 'bigint',
+  full_value: 'bigint',
+  seat: 'text',
+};
+export const ACCESS_TYPES: SqlTypes<OrderAccessTable> = {
+  partner_id: 'text',
+  order_id: 'text',
+  created_at: 'bigint',
+  status: 'text',
+  event_id: 'text',
+  has_customer: 'integer',
+};
+
+/** The columns of a type record, in its order. */
+export function columnsOf<T>(types: SqlTypes<T>): (keyof T & string)[] {
+  return Object.keys(types) as (keyof T & string)[];
+}

@@ -12,6 +12,8 @@ export interface ApiKeyInfo {
 }
 
 const AUTH_HEADER = /^key\s+(\S+)\s*$/i;
+/** The one answer for a token that is no active key, whatever the reason. */
+const UNKNOWN_KEY = 'the API key is unknown or revoked';
 /** Keys whose partner readAs() remembers (least recently used out). */
 const REMEMBERED_KEYS = 10_000;
 
@@ -26,7 +28,7 @@ export class ApiKeysService {
     const hash = tokenHash(header);
     // A malformed token cannot be a key; no need to ask the database.
     const partner = hash === undefined ? undefined : await this.repository.activePartnerByHash(hash);
-    if (partner === undefined) throw new UnauthorizedError('the API key is unknown or revoked');
+    if (partner === undefined) throw new UnauthorizedError(UNKNOWN_KEY);
     return partner;
   }
 
@@ -41,14 +43,14 @@ export class ApiKeysService {
    */
   async readAs<T>(header: string | undefined, work: (partnerId: string) => Promise<T>): Promise<T> {
     const hash = tokenHash(header);
-    if (hash === undefined) throw new UnauthorizedError('the API key is unknown or revoked');
+    if (hash === undefined) throw new UnauthorizedError(UNKNOWN_KEY);
     const guess = this.seen.get(hash);
     const ahead = guess === undefined ? undefined : work(guess);
     // its failure matters only if its result is used
     ahead?.catch(() => undefined);
     const partner = await this.repository.activePartnerByHash(hash);
     this.seen.delete(hash);
-    if (partner === undefined) throw new UnauthorizedError('the API key is unknown or revoked');
+    if (partner === undefined) throw new UnauthorizedError(UNKNOWN_KEY);
     this.seen.set(hash, partner);
     if (this.seen.size > REMEMBERED_KEYS) this.seen.delete(this.seen.keys().next().value as string);
     return ahead !== undefined && partner === guess ? ahead : work(partner);

@@ -3,8 +3,8 @@
 // are that layer's cost. Used to explain the list benchmark's ratios.
 //   1. raw SQL        — bench/floor.mjs ('rows' variant) through pg / better-sqlite3
 //   2. repository     — OrdersRepository.page(): the same statements through Kysely
-//   3. service        — OrdersService.list(): + parsing the parameters and mapping rows to API objects
-//   4. + serialise    — + JSON.stringify into a Buffer, as the route does
+//   3. service        — OrdersService.list(): + parsing the parameters and writing the page as JSON text
+//   4. + Buffer       — + encoding that text into a Buffer, as the route does
 //   5. inject         — the whole Fastify request (auth lookup, hooks, metrics, routing), app.inject()
 // Usage: node bench/breakdown.mjs <DATABASE_URL> <partner id> [query string] [--ms 3000]
 // Needs `npm run build` and a dataset from `npm run bench`.
@@ -68,7 +68,7 @@ const layers = [
   ['raw SQL (floor)', rawFloor],
   ['repository (Kysely)', () => repo.page(partner, filters, pageSize, pageOffset({ page, pageSize }) ?? 0)],
   ['service (+ params, mapping)', () => service.list(partner, query)],
-  ['+ JSON.stringify → Buffer', async () => Buffer.from(JSON.stringify(await service.list(partner, query)))],
+  ['+ Buffer (the route)', async () => Buffer.from(await service.list(partner, query))],
   ['inject (Fastify, auth, hooks)', () => app.inject({ url: path, headers: { authorization: `key ${token}` } })],
 ];
 

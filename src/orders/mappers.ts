@@ -1,6 +1,16 @@
 /**
  * Rows <-> API objects: the one place per object where the storage shape
  * (seconds, minor units, 0/1, JSON text) meets the API shape (SPEC §5).
+ *
+ * Towards the API each object is written as JSON text straight from its row
+ * (toJson), keys in the schema's order, rather than built as an object and
+ * passed to JSON.stringify: the list's answer is the hot path, and this
+ * spares an object per order, ticket and ref plus a parse and re-stringify
+ * of every stored JSON column (docs/DECISIONS.md). Stored JSON columns
+ * (promocodes, seats, sets_values, …) were written by toRows with
+ * JSON.stringify, and JSON.stringify(JSON.parse(s)) === s for such text, so
+ * they are spliced in as they are. Strings from rows go through jsonString;
+ * numbers, money and timestamps are formatted here and need no escaping.
  */
 import type {
   EventRow,
@@ -14,8 +24,9 @@ import type {
   TicketRow,
 } from '../db/types.js';
 import { formatMoney, parseMoney } from '../shared/money.js';
+import { jsonArray, jsonString, jsonStringOrNull, type JsonText } from '../shared/json.js';
 import { formatTimestamp, parseTimestamp } from '../shared/time.js';
-import type { Customer, Event, Order, OrderStatus, Partner, Ticket } from './schemas.js';
+import type { Customer, Event, Order, Partner, Ticket } from './schemas.js';
 
 /** Inputs reaching toRow() were validated against the schemas, so these cannot fail. */
 function money(value: string): number {
@@ -26,8 +37,8 @@ function seconds(value: string): number {
 }
 
 export const PartnerMapper = {
-  toApi(row: PartnerRow): Partner {
-    return { id: row.id, name: row.name };
+  toJson(row: PartnerRow): JsonText<Partner> {
+    return `{"id":${jsonString(row.id)},"name":${jsonString(row.name)}}`;
   },
   toRow(partner: Partner): PartnerTable {
     return { id: partner.id, name: partner.name };
@@ -35,15 +46,13 @@ export const PartnerMapper = {
 };
 
 export const EventMapper = {
-  toApi(row: EventRow): Event {
-    return {
-      id: row.id,
-      org: row.org_id,
-      title: { text: row.title_text, desc: row.title_desc },
-      lifetime: { start: formatTimestamp(row.start_at), finish: formatTimestamp(row.finish_at) },
-      status: row.status as Event['status'],
-      timezone: row.timezone,
-    };
+  toJson(row: EventRow): JsonText<Event> {
+    return (
+      `{"id":${jsonString(row.id)},"org":${jsonString(row.org_id)},` +
+      `"title":{"text":${jsonString(row.title_text)},"desc":${jsonStringOrNull(row.title_desc)}},` +
+      `"lifetime":{"start":"${formatTimestamp(row.start_at)}","finish":"${formatTimestamp(row.finish_at)}"},` +
+      `"status":${jsonString(row.status)},"timezone":${jsonString(row.timezone)}}`
+    );
   },
   toRow(event: Event): EventTable {
     return {
@@ -60,22 +69,15 @@ export const EventMapper = {
 };
 
 export const TicketMapper = {
-  toApi(row: TicketRow): Ticket {
-    const ticket: Ticket = {
-      id: row.id,
-      number: row.number,
-      serial: row.serial,
-      barcode: row.barcode,
-      set: row.set_id,
-      status: row.status as Ticket['status'],
-      price: formatMoney(row.price),
-      discount: formatMoney(row.discount),
-      nominal: formatMoney(row.nominal),
-      extra: formatMoney(row.extra),
-      full: formatMoney(row.full_value),
-    };
-    if (row.seat !== null) ticket.seat = JSON.parse(row.seat) as NonNullable<Ticket['seat']>;
-    return ticket;
+  toJson(row: TicketRow): JsonText<Ticket> {
+    return (
+      `{"id":${jsonString(row.id)},"number":${row.number},"serial":${jsonString(row.serial)},` +
+      `"barcode":${jsonStringOrNull(row.barcode)},"set":${jsonString(row.set_id)},"status":${jsonString(row.status)},` +
+      `"price":"${formatMoney(row.price)}","discount":"${formatMoney(row.discount)}","nominal":"${formatMoney(row.nominal)}",` +
+      `"extra":"${formatMoney(row.extra)}","full":"${formatMoney(row.full_value)}"` +
+      // no seat: the key is absent, as it was in the imported ticket
+      `${row.seat === null ? '' : `,"seat":${row.seat}`}}`
+    );
   },
   toRow(ticket: Ticket, orderId: string, position: number): NewTicketRow {
     return {
@@ -110,46 +112,28 @@ export interface OrderRows {
 }
 
 export const OrderMapper = {
-  toApi(row: OrderRow, tickets: Ticket[]): Order {
-    const settings: Order['settings'] = {
-      invitation: row.invitation === 1,
-      send_tickets: row.send_tickets === 1,
-      subscribe_agree: row.subscribe_agree === 1,
-    };
-    if (row.has_customer === 1) {
-      settings.customer = {
-        name: row.customer_name,
-        email: row.customer_email,
-        phone: row.customer_phone,
-        lang: row.customer_lang as Customer['lang'],
-      };
-    }
-    return {
-      id: row.id,
-      number: row.number,
-      code: row.code,
-      status: row.status as OrderStatus,
-      created_at: formatTimestamp(row.created_at),
-      done_at: row.done_at === null ? null : formatTimestamp(row.done_at),
-      expired_after: formatTimestamp(row.expired_after),
-      event: row.event_id,
-      org: row.org_id,
-      vendor: row.vendor_id,
-      origin: row.origin as Order['origin'],
-      promocodes: JSON.parse(row.promocodes) as string[],
-      settings,
-      tickets,
-      values: {
-        price: formatMoney(row.price),
-        discount: formatMoney(row.discount),
-        nominal: formatMoney(row.nominal),
-        extra: formatMoney(row.extra),
-        full: formatMoney(row.full_value),
-        sets_values: JSON.parse(row.sets_values) as Order['values']['sets_values'],
-        viral_promocodes: JSON.parse(row.viral_promocodes) as unknown[],
-      },
-      vendor_data: JSON.parse(row.vendor_data) as Record<string, unknown>,
-    };
+  toJson(row: OrderRow, tickets: readonly JsonText<Ticket>[]): JsonText<Order> {
+    // settings.customer only for an order with customer data (SPEC §5)
+    const customer =
+      row.has_customer === 1
+        ? `,"customer":{"name":${jsonStringOrNull(row.customer_name)},"email":${jsonStringOrNull(row.customer_email)},` +
+          `"phone":${jsonStringOrNull(row.customer_phone)},"lang":${jsonStringOrNull(row.customer_lang)}}`
+        : '';
+    return (
+      `{"id":${jsonString(row.id)},"number":${row.number},"code":${jsonStringOrNull(row.code)},"status":${jsonString(row.status)},` +
+      `"created_at":"${formatTimestamp(row.created_at)}",` +
+      `"done_at":${row.done_at === null ? 'null' : `"${formatTimestamp(row.done_at)}"`},` +
+      `"expired_after":"${formatTimestamp(row.expired_after)}",` +
+      `"event":${jsonString(row.event_id)},"org":${jsonString(row.org_id)},"vendor":${jsonStringOrNull(row.vendor_id)},` +
+      `"origin":${jsonString(row.origin)},"promocodes":${row.promocodes},` +
+      `"settings":{"invitation":${row.invitation === 1},"send_tickets":${row.send_tickets === 1},` +
+      `"subscribe_agree":${row.subscribe_agree === 1}${customer}},` +
+      `"tickets":${jsonArray(tickets)},` +
+      `"values":{"price":"${formatMoney(row.price)}","discount":"${formatMoney(row.discount)}","nominal":"${formatMoney(row.nominal)}",` +
+      `"extra":"${formatMoney(row.extra)}","full":"${formatMoney(row.full_value)}",` +
+      `"sets_values":${row.sets_values},"viral_promocodes":${row.viral_promocodes}},` +
+      `"vendor_data":${row.vendor_data}}`
+    );
   },
 
   toRows(order: Order): OrderRows {

@@ -1,14 +1,18 @@
 import { InvalidRequestError } from '../shared/errors.js';
+import { jsonArray, jsonRecord, type JsonText } from '../shared/json.js';
 import { pageOffset, parseOrderFilters, parsePaging } from './filters.js';
 import { EventMapper, OrderMapper, PartnerMapper, TicketMapper } from './mappers.js';
 import type { OrdersRepository } from './repository.js';
-import type { Event, OrdersPage, Partner, Ticket } from './schemas.js';
+import type { OrdersPage, Ticket } from './schemas.js';
 
 export class OrdersService {
   constructor(private readonly repository: OrdersRepository) {}
 
-  /** GET /v2/resources/orders for one partner; `query` is the raw query string object. */
-  async list(partnerId: string, query: Record<string, unknown>): Promise<OrdersPage> {
+  /**
+   * GET /v2/resources/orders for one partner; `query` is the raw query string
+   * object. The answer is the page as JSON text (mappers.ts says why).
+   */
+  async list(partnerId: string, query: Record<string, unknown>): Promise<JsonText<OrdersPage>> {
     const errors: string[] = [];
     const { filters } = parseOrderFilters(query, errors);
     const { page, pageSize } = parsePaging(query, errors);
@@ -16,21 +20,16 @@ export class OrdersService {
 
     const rows = await this.repository.page(partnerId, filters, pageSize, pageOffset({ page, pageSize }));
 
-    const ticketsByOrder = new Map<string, Ticket[]>();
+    // tickets come ordered by order and position
+    const ticketsByOrder = new Map<string, JsonText<Ticket>[]>();
     for (const t of rows.tickets) {
       let list = ticketsByOrder.get(t.order_id);
       if (!list) ticketsByOrder.set(t.order_id, (list = []));
-      list.push(TicketMapper.toApi(t));
+      list.push(TicketMapper.toJson(t));
     }
-    const events: Record<string, Event> = {};
-    for (const e of rows.events) events[e.id] = EventMapper.toApi(e);
-    const partners: Record<string, Partner> = {};
-    for (const p of rows.partners) partners[p.id] = PartnerMapper.toApi(p);
-
-    return {
-      data: rows.orders.map((o) => OrderMapper.toApi(o, ticketsByOrder.get(o.id) ?? [])),
-      pagination: { page, page_size: pageSize, total: rows.total },
-      refs: { events, partners },
-    };
+    const data = jsonArray(rows.orders.map((o) => OrderMapper.toJson(o, ticketsByOrder.get(o.id) ?? [])));
+    const events = jsonRecord(rows.events.map((e) => [e.id, EventMapper.toJson(e)] as const));
+    const partners = jsonRecord(rows.partners.map((p) => [p.id, PartnerMapper.toJson(p)] as const));
+    return `{"data":${data},"pagination":{"page":${page},"page_size":${pageSize},"total":${rows.total}},"refs":{"events":${events},"partners":${partners}}}`;
   }
 }

@@ -4,7 +4,7 @@
 //   1. raw SQL        — bench/floor.mjs ('rows' variant) through pg / better-sqlite3
 //   2. repository     — OrdersRepository.page(): the same statements through Kysely
 //   3. service        — OrdersService.list(): + parsing the parameters and writing the page as JSON text
-//   4. + Buffer       — + encoding that text into a Buffer, as the route does
+//   4. + bytes        — + encoding that text into a Buffer (jsonBytes), as the route does
 //   5. inject         — the whole Fastify request (auth lookup, hooks, metrics, routing), app.inject()
 // Usage: node bench/breakdown.mjs <DATABASE_URL> <partner id> [query string] [--ms 3000]
 // Needs `npm run build` and a dataset from `npm run bench`.
@@ -18,6 +18,7 @@ import { ApiKeysRepository } from '../dist/auth/repository.js';
 import { ApiKeysService } from '../dist/auth/service.js';
 import { OrdersRepository } from '../dist/orders/repository.js';
 import { OrdersService } from '../dist/orders/service.js';
+import { jsonBytes } from '../dist/shared/json.js';
 import { pageOffset, parseOrderFilters, parsePaging } from '../dist/orders/filters.js';
 import { inList, lit, pgFloor, sqliteFloor } from './floor.mjs';
 
@@ -68,7 +69,7 @@ const layers = [
   ['raw SQL (floor)', rawFloor],
   ['repository (Kysely)', () => repo.page(partner, filters, pageSize, pageOffset({ page, pageSize }) ?? 0)],
   ['service (+ params, mapping)', () => service.list(partner, query)],
-  ['+ Buffer (the route)', async () => Buffer.from(await service.list(partner, query))],
+  ['+ bytes (the route)', async () => jsonBytes(await service.list(partner, query))],
   ['inject (Fastify, auth, hooks)', () => app.inject({ url: path, headers: { authorization: `key ${token}` } })],
 ];
 

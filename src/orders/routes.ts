@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiKeysService } from '../auth/service.js';
+import { jsonBytes } from '../shared/json.js';
 import { ErrorBody, OrdersPage } from './schemas.js';
 import type { OrdersService } from './service.js';
 
@@ -53,7 +54,7 @@ export function orderRoutes(app: FastifyInstance, service: OrdersService, keys: 
       // the schema's fast-json-stringify; sent as a Buffer, which spares
       // Fastify a byteLength pass over ~80 KB. The property tests check every
       // answer against the OrdersPage schema. (docs/DECISIONS.md)
-      return reply.type(JSON_UTF8).send(Buffer.from(page));
+      return reply.type(JSON_UTF8).send(jsonBytes(page));
     },
   );
 }

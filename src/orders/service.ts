@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../shared/errors.js';
-import { jsonArray, jsonRecord, type JsonText } from '../shared/json.js';
+import { jsonRecord, type JsonPieces, type JsonText } from '../shared/json.js';
 import { pageOffset, parseOrderFilters, parsePaging } from './filters.js';
 import { EventMapper, OrderMapper, PartnerMapper, TicketMapper } from './mappers.js';
 import type { OrdersRepository } from './repository.js';
@@ -10,9 +10,10 @@ export class OrdersService {
 
   /**
    * GET /v2/resources/orders for one partner; `query` is the raw query string
-   * object. The answer is the page as JSON text (mappers.ts says why).
+   * object. The answer is the page as JSON text (mappers.ts says why), in
+   * pieces: one per order, then the rest (jsonBytes encodes them).
    */
-  async list(partnerId: string, query: Record<string, unknown>): Promise<JsonText<OrdersPage>> {
+  async list(partnerId: string, query: Record<string, unknown>): Promise<JsonPieces<OrdersPage>> {
     const errors: string[] = [];
     const { filters } = parseOrderFilters(query, errors);
     const { page, pageSize } = parsePaging(query, errors);
@@ -27,9 +28,17 @@ export class OrdersService {
       if (!list) ticketsByOrder.set(t.order_id, (list = []));
       list.push(TicketMapper.toJson(t));
     }
-    const data = jsonArray(rows.orders.map((o) => OrderMapper.toJson(o, ticketsByOrder.get(o.id) ?? [])));
+    const pieces: string[] = ['{"data":['];
+    for (let i = 0; i < rows.orders.length; i++) {
+      const o = rows.orders[i]!;
+      const json = OrderMapper.toJson(o, ticketsByOrder.get(o.id) ?? []);
+      pieces.push(i === 0 ? json : `,${json}`);
+    }
     const events = jsonRecord(rows.events.map((e) => [e.id, EventMapper.toJson(e)] as const));
     const partners = jsonRecord(rows.partners.map((p) => [p.id, PartnerMapper.toJson(p)] as const));
-    return `{"data":${data},"pagination":{"page":${page},"page_size":${pageSize},"total":${rows.total}},"refs":{"events":${events},"partners":${partners}}}`;
+    pieces.push(
+      `],"pagination":{"page":${page},"page_size":${pageSize},"total":${rows.total}},"refs":{"events":${events},"partners":${partners}}}`,
+    );
+    return pieces;
   }
 }

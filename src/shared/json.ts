@@ -32,3 +32,21 @@ export function jsonRecord<T>(entries: readonly (readonly [string, JsonText<T>])
   }
   return `${out}}`;
 }
+
+/**
+ * JSON text of a T in pieces, read in order (the list's page: one piece per
+ * order). jsonBytes encodes them one by one into a buffer, which spares
+ * flattening the whole text into one string first (docs/DECISIONS.md).
+ */
+export type JsonPieces<T> = readonly string[] & { readonly __jsonOf?: T };
+
+/** The pieces' text as UTF-8 bytes. A piece must not end inside a surrogate pair (JSON text never does: pieces end between values). */
+export function jsonBytes<T>(pieces: JsonPieces<T>): Buffer {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  // at most 3 UTF-8 bytes per UTF-16 code unit (a surrogate pair: 4 for 2)
+  const buffer = Buffer.allocUnsafe(3 * length);
+  let offset = 0;
+  for (const piece of pieces) offset += buffer.write(piece, offset);
+  return buffer.subarray(0, offset);
+}

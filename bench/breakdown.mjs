@@ -68,7 +68,7 @@ if (db.dialect === 'postgres') {
 const layers = [
   ['raw SQL (floor)', rawFloor],
   ['repository (Kysely)', () => repo.page(partner, filters, pageSize, pageOffset({ page, pageSize }) ?? 0)],
-  ['service (+ params, mapping)', () => service.list(partner, query)],
+  ['service (+ params, writing JSON text)', () => service.list(partner, query)],
   ['+ bytes (the route)', async () => jsonBytes(await service.list(partner, query))],
   ['inject (Fastify, auth, hooks)', () => app.inject({ url: path, headers: { authorization: `key ${token}` } })],
 ];

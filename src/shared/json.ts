@@ -28,7 +28,7 @@ export function jsonRecord<T>(entries: readonly (readonly [string, JsonText<T>])
   let out = '{';
   for (let i = 0; i < entries.length; i++) {
     const [key, value] = entries[i]!;
-    out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${value}`;
+    out += `${i === 0 ? '' : ','}${jsonString(key)}:${value}`;
   }
   return `${out}}`;
 }

@@ -67,7 +67,7 @@ if (db.dialect === 'postgres') {
 
 const layers = [
   ['raw SQL (floor)', rawFloor],
-  ['repository (Kysely)', () => repo.page(partner, filters, pageSize, pageOffset({ page, pageSize }) ?? 0)],
+  ['repository (Kysely)', async () => (await repo.page(partner, filters, pageSize, pageOffset({ page, pageSize }) ?? 0)).refs],
   ['service (+ params, writing JSON text)', () => service.list(partner, query)],
   ['+ bytes (the route)', async () => jsonBytes(await service.list(partner, query))],
   ['inject (Fastify, auth, hooks)', () => app.inject({ url: path, headers: { authorization: `key ${token}` } })],

@@ -1,20 +1,22 @@
 import type { Kysely } from 'kysely';
 import { NAMED } from '../db/database.js';
+import { StatementCache } from '../db/statements.js';
 import type { ApiKeyRow, Database } from '../db/types.js';
 
 export class ApiKeysRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  // once per request: compiled once (db/statements.ts), prepared once per connection (NAMED)
+  private readonly activeKey: StatementCache<{ tokenHash: string }, { partner_id: string }>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.activeKey = new StatementCache(({ tokenHash }) =>
+      this.db.selectFrom('api_keys').select('partner_id').where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).modifyFront(NAMED),
+    );
+  }
 
   /** The partner of an active (not revoked) key with this token hash. */
   async activePartnerByHash(tokenHash: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .select('partner_id')
-      .where('token_hash', '=', tokenHash)
-      .where('revoked_at', 'is', null)
-      .modifyFront(NAMED) // once per request: prepared once per connection
-      .executeTakeFirst();
-    return row?.partner_id;
+    const { rows } = await this.db.executeQuery(this.activeKey.compile({ tokenHash }));
+    return rows[0]?.partner_id;
   }
 
   async insert(row: ApiKeyRow): Promise<void> {

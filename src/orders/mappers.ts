@@ -113,13 +113,27 @@ export interface OrderRows {
 
 export const OrderMapper = {
   toJson(row: OrderRow, tickets: readonly JsonText<Ticket>[]): JsonText<Order> {
+    return OrderMapper.withTickets(OrderMapper.toJsonAround(row), tickets);
+  },
+
+  /** The order's JSON text from toJsonAround's parts and its tickets. */
+  withTickets([head, tail]: readonly [head: string, tail: string], tickets: readonly JsonText<Ticket>[]): JsonText<Order> {
+    return head + jsonArray(tickets) + tail;
+  },
+
+  /**
+   * The order's JSON text without its tickets: before (ending in
+   * `"tickets":`) and after the tickets array. The list writes these while
+   * the tickets are still being read (OrdersService.list).
+   */
+  toJsonAround(row: OrderRow): readonly [head: string, tail: string] {
     // settings.customer only for an order with customer data (SPEC §5)
     const customer =
       row.has_customer === 1
         ? `,"customer":{"name":${jsonStringOrNull(row.customer_name)},"email":${jsonStringOrNull(row.customer_email)},` +
           `"phone":${jsonStringOrNull(row.customer_phone)},"lang":${jsonStringOrNull(row.customer_lang)}}`
         : '';
-    return (
+    const head =
       `{"id":${jsonString(row.id)},"number":${row.number},"code":${jsonStringOrNull(row.code)},"status":${jsonString(row.status)},` +
       `"created_at":"${formatTimestamp(row.created_at)}",` +
       `"done_at":${row.done_at === null ? 'null' : `"${formatTimestamp(row.done_at)}"`},` +
@@ -128,12 +142,13 @@ export const OrderMapper = {
       `"origin":${jsonString(row.origin)},"promocodes":${row.promocodes},` +
       `"settings":{"invitation":${row.invitation === 1},"send_tickets":${row.send_tickets === 1},` +
       `"subscribe_agree":${row.subscribe_agree === 1}${customer}},` +
-      `"tickets":${jsonArray(tickets)},` +
-      `"values":{"price":"${formatMoney(row.price)}","discount":"${formatMoney(row.discount)}","nominal":"${formatMoney(row.nominal)}",` +
+      `"tickets":`;
+    const tail =
+      `,"values":{"price":"${formatMoney(row.price)}","discount":"${formatMoney(row.discount)}","nominal":"${formatMoney(row.nominal)}",` +
       `"extra":"${formatMoney(row.extra)}","full":"${formatMoney(row.full_value)}",` +
       `"sets_values":${row.sets_values},"viral_promocodes":${row.viral_promocodes}},` +
-      `"vendor_data":${row.vendor_data}}`
-    );
+      `"vendor_data":${row.vendor_data}}`;
+    return [head, tail];
   },
 
   toRows(order: Order): OrderRows {

@@ -7,17 +7,26 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { NAMED, type Dialect } from '../db/database.js';
 import { columnsOf, ORDER_TYPES, TICKET_TYPES } from '../db/columns.js';
 import { oneOf } from '../db/sql.js';
+import { StatementCache } from '../db/statements.js';
 import type { Database, EventRow, OrderRow, PartnerRow, TicketRow } from '../db/types.js';
-import { ALL_EVENTS, planCount } from './counts.js';
+import { ALL_EVENTS, planCount, type CountPlan } from './counts.js';
 import type { OrderFilters } from './filters.js';
 
 export interface OrdersPageRows {
   total: number;
   orders: OrderRow[];
+  /** still being read when the page is returned: the caller can work on the orders meanwhile */
+  refs: Promise<PageRefRows>;
+}
+
+/** What a page's orders refer to: their tickets (by order, then position), events and partners. */
+export interface PageRefRows {
   tickets: TicketRow[];
   events: EventRow[];
   partners: PartnerRow[];
 }
+
+const NO_REFS: Promise<PageRefRows> = Promise.resolve({ tickets: [], events: [], partners: [] });
 
 // Columns named rather than `*`: a named statement's result shape must not
 // change under it (PostgreSQL refuses "cached plan must not change result
@@ -29,11 +38,78 @@ const EVENT_COLUMNS = ['id', 'org_id', 'title_text', 'title_desc', 'start_at', '
 
 type AccessQuery = SelectQueryBuilder<Database, 'order_access', object>;
 
+/** The inputs of the list's statements: values only, their shape picks the statement (db/statements.ts). */
+interface CountInput {
+  partnerId: string;
+  filters: OrderFilters;
+  plan: CountPlan;
+}
+interface PageInput {
+  partnerId: string;
+  filters: OrderFilters;
+  limit: number;
+  offset: number;
+}
+interface IdsInput {
+  ids: string[];
+}
+
 export class OrdersRepository {
+  // The list's statements, compiled once per shape of their input rather than on every request.
+  private readonly countStatement: StatementCache<CountInput, { n: number | string }>;
+  private readonly pageStatement: StatementCache<PageInput, OrderRow>;
+  private readonly ticketsStatement: StatementCache<IdsInput, TicketRow>;
+  private readonly eventsStatement: StatementCache<IdsInput, EventRow>;
+  private readonly partnersStatement: StatementCache<IdsInput, PartnerRow>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.countStatement = new StatementCache((input) => this.countQuery(input));
+    // Page the narrow index first, then join the wide rows for just the page:
+    // a deep OFFSET then skips index entries, not joined orders.
+    this.pageStatement = new StatementCache(({ partnerId, filters, limit, offset }) =>
+      this.db
+        .selectFrom(
+          this.visible(partnerId, filters)
+            .select(['order_access.order_id', 'order_access.created_at'])
+            .orderBy('order_access.created_at', 'desc')
+            .orderBy('order_access.order_id', 'desc')
+            .limit(limit)
+            .offset(offset)
+            .as('p'),
+        )
+        .innerJoin('orders', 'orders.id', 'p.order_id')
+        .select(ORDER_COLUMNS.map((c) => `orders.${c}` as const))
+        .orderBy('p.created_at', 'desc')
+        .orderBy('p.order_id', 'desc')
+        .modifyFront(NAMED),
+    );
+    this.ticketsStatement = new StatementCache(({ ids }) =>
+      this.db
+        .selectFrom('tickets')
+        .select(TICKET_COLUMNS)
+        .where((eb) => oneOf(this.dialect, eb.ref('order_id'), ids, 'text'))
+        .orderBy('order_id')
+        .orderBy('position')
+        .modifyFront(NAMED),
+    );
+    this.eventsStatement = new StatementCache(({ ids }) =>
+      this.db
+        .selectFrom('events')
+        .select(EVENT_COLUMNS)
+        .where((eb) => oneOf(this.dialect, eb.ref('id'), ids, 'text'))
+        .modifyFront(NAMED),
+    );
+    this.partnersStatement = new StatementCache(({ ids }) =>
+      this.db
+        .selectFrom('partners')
+        .select(['id', 'name'])
+        .where((eb) => oneOf(this.dialect, eb.ref('id'), ids, 'text'))
+        .modifyFront(NAMED),
+    );
+  }
 
   /** The partner's visible orders matching the filters (the tenant filter is not optional). */
   visible(partnerId: string, filters: OrderFilters): AccessQuery {
@@ -53,6 +129,12 @@ export class OrdersRepository {
    */
   async count(partnerId: string, filters: OrderFilters): Promise<number> {
     const plan = planCount(filters.createdFrom, filters.createdTo);
+    const { rows } = await this.db.executeQuery(this.countStatement.compile({ partnerId, filters, plan }));
+    // numeric (a string) on PostgreSQL when the buckets take part
+    return Number(rows[0]!.n);
+  }
+
+  private countQuery({ partnerId, filters, plan }: CountInput) {
     const parts = plan.exact.map(
       (range) =>
         sql`(${this.visible(partnerId, { ...filters, createdFrom: range.from, createdTo: range.to }).select((eb) => eb.fn.countAll().as('n'))})`,
@@ -70,12 +152,7 @@ export class OrdersRepository {
       // SUM over no rows is NULL
       parts.push(sql`coalesce((${q}), 0)`);
     }
-    const row = await this.db
-      .selectNoFrom(sql<number | string>`${sql.join(parts, sql` + `)}`.as('n'))
-      .modifyFront(NAMED)
-      .executeTakeFirstOrThrow();
-    // numeric (a string) on PostgreSQL when the buckets take part
-    return Number(row.n);
+    return this.db.selectNoFrom(sql<number | string>`${sql.join(parts, sql` + `)}`.as('n')).modifyFront(NAMED);
   }
 
   /**
@@ -83,60 +160,29 @@ export class OrdersRepository {
    * the total in parallel with the page, then the page's tickets, events and
    * partners in parallel. (Measured on PostgreSQL: one statement joining the
    * refs into the page plans ~0.7 ms slower than these small lookups, which
-   * run side by side; docs/BENCHMARKS.md.)
+   * run side by side; docs/BENCHMARKS.md.) The page is returned as soon as
+   * its orders are read, with the refs still on their way (`refs`).
    */
   async page(partnerId: string, filters: OrderFilters, limit: number, offset: number | null): Promise<OrdersPageRows> {
     const totalP = this.count(partnerId, filters);
-    // Page the narrow index first, then join the wide rows for just the page:
-    // a deep OFFSET then skips index entries, not joined orders.
     const ordersP =
       offset === null
         ? Promise.resolve([] as OrderRow[])
-        : this.db
-            .selectFrom(
-              this.visible(partnerId, filters)
-                .select(['order_access.order_id', 'order_access.created_at'])
-                .orderBy('order_access.created_at', 'desc')
-                .orderBy('order_access.order_id', 'desc')
-                .limit(limit)
-                .offset(offset)
-                .as('p'),
-            )
-            .innerJoin('orders', 'orders.id', 'p.order_id')
-            .select(ORDER_COLUMNS.map((c) => `orders.${c}` as const))
-            .orderBy('p.created_at', 'desc')
-            .orderBy('p.order_id', 'desc')
-            .modifyFront(NAMED)
-            .execute();
+        : this.db.executeQuery(this.pageStatement.compile({ partnerId, filters, limit, offset })).then((r) => r.rows);
     const [total, orders] = await Promise.all([totalP, ordersP]);
-    if (orders.length === 0) return { total, orders, tickets: [], events: [], partners: [] };
+    return { total, orders, refs: orders.length === 0 ? NO_REFS : this.refs(orders) };
+  }
 
+  private async refs(orders: OrderRow[]): Promise<PageRefRows> {
     const orderIds = orders.map((o) => o.id);
     const eventIds = [...new Set(orders.map((o) => o.event_id))];
     // Import guarantees an event's org is its orders' org, so orders alone name every partner in refs.
     const partnerIds = [...new Set(orders.flatMap((o) => (o.vendor_id === null ? [o.org_id] : [o.org_id, o.vendor_id])))];
     const [tickets, events, partners] = await Promise.all([
-      this.db
-        .selectFrom('tickets')
-        .select(TICKET_COLUMNS)
-        .where((eb) => oneOf(this.dialect, eb.ref('order_id'), orderIds, 'text'))
-        .orderBy('order_id')
-        .orderBy('position')
-        .modifyFront(NAMED)
-        .execute(),
-      this.db
-        .selectFrom('events')
-        .select(EVENT_COLUMNS)
-        .where((eb) => oneOf(this.dialect, eb.ref('id'), eventIds, 'text'))
-        .modifyFront(NAMED)
-        .execute(),
-      this.db
-        .selectFrom('partners')
-        .select(['id', 'name'])
-        .where((eb) => oneOf(this.dialect, eb.ref('id'), partnerIds, 'text'))
-        .modifyFront(NAMED)
-        .execute(),
+      this.db.executeQuery(this.ticketsStatement.compile({ ids: orderIds })),
+      this.db.executeQuery(this.eventsStatement.compile({ ids: eventIds })),
+      this.db.executeQuery(this.partnersStatement.compile({ ids: partnerIds })),
     ]);
-    return { total, orders, tickets, events, partners };
+    return { tickets: tickets.rows, events: events.rows, partners: partners.rows };
   }
 }

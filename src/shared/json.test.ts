@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonArray, jsonBytes, jsonRecord, jsonString, jsonStringOrNull } from './json.js';
+import { flat, jsonArray, jsonBytes, jsonRecord, jsonString, jsonStringOrNull } from './json.js';
 
 describe('JSON text helpers', () => {
   it('jsonBytes gives the UTF-8 bytes of the pieces joined, whatever the characters and cuts', () => {
@@ -30,5 +30,13 @@ describe('JSON text helpers', () => {
     );
     expect(jsonStringOrNull(null)).toBe('null');
     expect(jsonRecord([['a"b', '1'], ['2', '[]']])).toBe('{"a\\"b":1,"2":[]}');
+  });
+
+  it('flat returns the same text (a rope of many pieces or an empty string)', () => {
+    let rope = '';
+    for (let i = 0; i < 100; i++) rope += `"k${i}":${i},`;
+    const copy = rope.split('').join('');
+    expect(flat(rope)).toBe(copy);
+    expect(flat('')).toBe('');
   });
 });

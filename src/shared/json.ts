@@ -34,6 +34,17 @@ export function jsonRecord<T>(entries: readonly (readonly [string, JsonText<T>])
 }
 
 /**
+ * `text`, flattened now: a string built with `+` is a rope of small strings,
+ * which V8 copies into one flat string the first time a character of it is
+ * read — otherwise when it is encoded. Lets that copy happen at a moment of
+ * the caller's choosing (while waiting for the database).
+ */
+export function flat<T extends string>(text: T): T {
+  text.charCodeAt(0);
+  return text;
+}
+
+/**
  * JSON text of a T in pieces, read in order (the list's page: one piece per
  * order). jsonBytes encodes them one by one into a buffer, which spares
  * flattening the whole text into one string first (docs/DECISIONS.md).

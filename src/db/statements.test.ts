@@ -98,13 +98,20 @@ describe.each(['sqlite', 'postgres'] as const)('StatementCache (%s compiler)', (
     await pool.end();
   });
 
-  it('compiles every input to what building it afresh compiles to', () => {
+  /** A cache of the test statement that counts how often it builds. */
+  const counted = (size?: number) => {
     const build = statement(db, dialect);
-    let builds = 0;
+    const counter = { builds: 0, build };
     const cache = new StatementCache((f: Filters) => {
-      builds++;
+      counter.builds++;
       return build(f);
-    });
+    }, size);
+    return { cache, counter };
+  };
+
+  it('compiles every input to what building it afresh compiles to', () => {
+    const { cache, counter } = counted();
+    const build = counter.build;
     fc.assert(
       fc.property(filtersArb, (f) => {
         const cached = cache.compile(f);
@@ -115,27 +122,22 @@ describe.each(['sqlite', 'postgres'] as const)('StatementCache (%s compiler)', (
       { numRuns: 500 },
     );
     // templates were reused: far fewer builds than inputs
-    expect(builds).toBeLessThan(500);
+    expect(counter.builds).toBeLessThan(500);
   });
 
   it('builds once per shape and keeps at most `size` shapes', () => {
-    const build = statement(db, dialect);
-    let builds = 0;
-    const cache = new StatementCache((f: Filters) => {
-      builds++;
-      return build(f);
-    }, 2);
+    const { cache, counter } = counted(2);
     const base: Filters = { partnerId: 'a'.repeat(24), onlyWithCustomer: false, limit: 50, offset: 0, ids: ['b'.repeat(24)] };
     cache.compile(base);
     cache.compile({ ...base, partnerId: 'c'.repeat(24), offset: 50 });
-    expect(builds).toBe(1);
+    expect(counter.builds).toBe(1);
     cache.compile({ ...base, onlyWithCustomer: true });
     cache.compile({ ...base, statuses: ['done'] }); // a third shape: the first one goes
-    expect(builds).toBe(3);
+    expect(counter.builds).toBe(3);
     cache.compile(base);
-    expect(builds).toBe(4);
+    expect(counter.builds).toBe(4);
     const again = cache.compile({ ...base, statuses: ['expired'] });
-    expect(builds).toBe(4);
+    expect(counter.builds).toBe(4);
     expect(again.parameters).toContain('expired');
   });
 

@@ -10,7 +10,7 @@ import type { Dialect } from './database.js';
 
 describe('shapeOf', () => {
   it('is the same for inputs that differ only in their strings and numbers', () => {
-    expect(shapeOf({ a: 'x', b: [1, 2], c: { d: 'y' } })).toBe(shapeOf({ a: 'zz', b: [7, 8], c: { d: '' } }));
+    expect(shapeOf({ a: 'x', b: [1, 2], c: { d: 'y' } })).toBe(shapeOf({ a: 'zz', b: [7, -8.5], c: { d: ' ' } }));
   });
 
   it('tells presence, null, booleans, array lengths and nesting apart', () => {
@@ -34,9 +34,16 @@ describe('shapeOf', () => {
     expect(shapeOf({ a: 1, b: 'x' })).toBe(shapeOf({ b: 'y', a: 2 }));
   });
 
+  it('tells falsy strings and numbers from the others', () => {
+    expect(shapeOf({ a: '' })).not.toBe(shapeOf({ a: 'x' }));
+    expect(shapeOf({ a: 0 })).not.toBe(shapeOf({ a: 1 }));
+    expect(shapeOf({ a: 0 })).not.toBe(shapeOf({ a: '' }));
+  });
+
   it('refuses values that are not plain data', () => {
     expect(() => shapeOf({ a: new Date() })).toThrow(TypeError);
     expect(() => shapeOf({ a: () => 1 })).toThrow(TypeError);
+    expect(() => shapeOf({ a: Number.NaN })).toThrow(TypeError);
   });
 });
 
@@ -127,7 +134,7 @@ describe.each(['sqlite', 'postgres'] as const)('StatementCache (%s compiler)', (
 
   it('builds once per shape and keeps at most `size` shapes', () => {
     const { cache, counter } = counted(2);
-    const base: Filters = { partnerId: 'a'.repeat(24), onlyWithCustomer: false, limit: 50, offset: 0, ids: ['b'.repeat(24)] };
+    const base: Filters = { partnerId: 'a'.repeat(24), onlyWithCustomer: false, limit: 50, offset: 100, ids: ['b'.repeat(24)] };
     cache.compile(base);
     cache.compile({ ...base, partnerId: 'c'.repeat(24), offset: 50 });
     expect(counter.builds).toBe(1);
@@ -139,6 +146,28 @@ describe.each(['sqlite', 'postgres'] as const)('StatementCache (%s compiler)', (
     const again = cache.compile({ ...base, statuses: ['expired'] });
     expect(counter.builds).toBe(4);
     expect(again.parameters).toContain('expired');
+  });
+
+  it('takes the branch a falsy value takes: a builder testing a value itself gets the right text', () => {
+    const build = (f: { offset: number; code: string }) => {
+      let q = db.selectFrom('orders').select('id');
+      if (f.offset) q = q.offset(f.offset);
+      if (f.code) q = q.where('code', '=', f.code);
+      return q;
+    };
+    const cache = new StatementCache(build);
+    for (const f of [
+      { offset: 50, code: 'A1' },
+      { offset: 0, code: 'A1' },
+      { offset: 10, code: '' },
+      { offset: 0, code: '' },
+      { offset: 7, code: 'B2' },
+    ]) {
+      const cached = cache.compile(f);
+      const fresh = build(f).compile();
+      expect(cached.sql).toBe(fresh.sql);
+      expect(cached.parameters).toEqual(fresh.parameters);
+    }
   });
 
   it('refuses a builder that writes an input value into the SQL text', () => {

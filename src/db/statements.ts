@@ -10,10 +10,14 @@
  * hand.
  *
  * The input's shape is everything a builder may branch on: which keys are
- * present (an undefined value counts as absent), null, booleans and array
- * lengths. Strings and numbers are values: a builder must use them only as
- * parameters (not branch on them, not write them into SQL text). The
- * property tests compile every statement both ways and compare.
+ * present (an undefined value counts as absent), null, booleans, array
+ * lengths, and whether a string or number is falsy ('' and 0 are kept as
+ * they are, so `if (value)` takes the same branch in the template). Other
+ * strings and numbers are values: a builder must use them only as
+ * parameters (not compare them, not write them into SQL text). The unit
+ * test compiles a builder with every construct the repositories use both
+ * ways and compares; the list's property test runs the real statements
+ * against an in-memory model.
  */
 import type { Compilable, CompiledQuery } from 'kysely';
 
@@ -26,8 +30,10 @@ class Slot {
 export function shapeOf(value: unknown): string {
   switch (typeof value) {
     case 'string':
+      return value === '' ? 'E' : '$';
     case 'number':
-      return '$';
+      if (Number.isNaN(value)) break;
+      return value === 0 ? 'Z' : '$';
     case 'boolean':
       return value ? 'T' : 'F';
     case 'undefined':
@@ -44,12 +50,12 @@ export function shapeOf(value: unknown): string {
       }
     }
   }
-  throw new TypeError(`a statement's input holds plain objects, arrays, strings, numbers, booleans and null; not ${typeof value}`);
+  throw new TypeError(`a statement's input holds plain objects, arrays, strings, numbers (not NaN), booleans and null; not ${String(value)}`);
 }
 
-/** `value` with each string and number replaced by a slot naming where it was. */
+/** `value` with each string and number but '' and 0 replaced by a slot naming where it was. */
 function slotted(value: unknown, path: (string | number)[] = []): unknown {
-  if (typeof value === 'string' || typeof value === 'number') return new Slot(path);
+  if ((typeof value === 'string' || typeof value === 'number') && value) return new Slot(path);
   if (Array.isArray(value)) return value.map((v, i) => slotted(v, [...path, i]));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, slotted(v, [...path, k])]));

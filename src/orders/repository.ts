@@ -3,6 +3,7 @@
  * the caller's partner id: the tenant filter lives here, not in callers. The
  * list's statements are NAMED: prepared once per connection on PostgreSQL.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { NAMED, type Dialect } from '../db/database.js';
 import { columnsOf, ORDER_TYPES, TICKET_TYPES } from '../db/columns.js';
@@ -161,7 +162,8 @@ export class OrdersRepository {
    * partners in parallel. (Measured on PostgreSQL: one statement joining the
    * refs into the page plans ~0.7 ms slower than these small lookups, which
    * run side by side; docs/BENCHMARKS.md.) The page is returned as soon as
-   * its orders are read, with the refs still on their way (`refs`).
+   * its orders are read and the refs' statements are sent, with the refs
+   * still on their way (`refs`).
    */
   async page(partnerId: string, filters: OrderFilters, limit: number, offset: number | null): Promise<OrdersPageRows> {
     const totalP = this.count(partnerId, filters);
@@ -170,7 +172,15 @@ export class OrdersRepository {
         ? Promise.resolve([] as OrderRow[])
         : this.db.executeQuery(this.pageStatement.compile({ partnerId, filters, limit, offset })).then((r) => r.rows);
     const [total, orders] = await Promise.all([totalP, ordersP]);
-    return { total, orders, refs: orders.length === 0 ? NO_REFS : this.refs(orders) };
+    if (orders.length === 0) return { total, orders, refs: NO_REFS };
+    const refs = this.refs(orders);
+    // awaited by the caller; this only keeps a failure meanwhile from counting as unhandled
+    refs.catch(() => undefined);
+    // One turn of the event loop before returning, for the refs' statements
+    // to go out: pg's pool hands out its connections on a later tick, so
+    // work the caller did right away would delay sending them.
+    await nextTurn();
+    return { total, orders, refs };
   }
 
   private async refs(orders: OrderRow[]): Promise<PageRefRows> {

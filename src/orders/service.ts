@@ -20,16 +20,10 @@ export class OrdersService {
     if (errors.length > 0) throw new InvalidRequestError(errors);
 
     const rows = await this.repository.page(partnerId, filters, pageSize, pageOffset({ page, pageSize }));
-    // awaited below; this only keeps a failure from counting as unhandled should the mapping throw first
-    rows.refs.catch(() => undefined);
 
     // The orders' text around their tickets is written (and flattened) while
     // the refs are still being read: on PostgreSQL the process would
-    // otherwise wait idle for them, then do this work after. First one turn
-    // of the event loop, for the refs' statements to go out: pg's pool hands
-    // out its connections on a later tick, so work done right now would
-    // delay sending them.
-    if (rows.orders.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    // otherwise wait idle for them, then do this work after.
     const around = rows.orders.map((o) => {
       const [head, tail] = OrderMapper.toJsonAround(o);
       return [flat(head), flat(tail)] as const;

@@ -9,8 +9,12 @@
 // the SQL floor per request before it sends the body.
 // Datasets: PostgreSQL 1M orders (kassa_bench_1m), SQLite 200k orders
 // (.bench/sqlite-200k.db); reused when they already hold that many orders.
+// The API runs as operators would run it on this machine: `kassa serve
+// --processes <cores>`; at c=16 a one-process API is measured too (a column).
 // Usage: node bench/list.mjs [--quick] [--only pg|sqlite] [--duration S] [--warmup S]
 //                             [--sql-ms MS] [--concurrency 1,16] [--pg-orders N] [--json FILE]
+//                             [--processes N]
+//   --processes  the API's processes (default: one per core; 1 skips the one-process column)
 //   --quick      50k orders on both databases, short runs (CI: checks that it runs)
 //   --pg-orders  PostgreSQL with N orders (kassa_bench_<N>) instead of 1M (growth curve)
 //   --json       also write the results to FILE (bench/run.mjs reads it)
@@ -20,7 +24,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lit, pgFloor, sqliteFloor } from './floor.mjs';
@@ -117,6 +121,7 @@ async function main() {
   if (argv.includes('--warmup')) cfg.warmup = Number(arg('warmup'));
   const TARGET = { p50Ratio: 1.5, throughput: 0.7, deepP50Ms: 100 };
   const CONCURRENCY = arg('concurrency', '1,16').split(',').map(Number);
+  const PROCESSES = Number(arg('processes', String(availableParallelism())));
 
   const children = new Set();
   const killChildren = () => {
@@ -152,6 +157,26 @@ async function main() {
     };
   }
   const r2 = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
+
+  // Machine-wide CPU (every process: server, database, load generator) per
+  // request at c=16, to see what a saturated machine can give: the API has to
+  // pay for what both floors pay, on the same cores.
+  const CORES = availableParallelism();
+  /** Idle and total jiffies of all cores from /proc/stat; null where there is none. */
+  function machineCpu() {
+    try {
+      const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+      return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
+    } catch {
+      return null;
+    }
+  }
+  /** CPU milliseconds the machine spent per request between readings a and b. */
+  function cpuMsPerRequest(a, b, seconds, requests) {
+    if (!a || !b || b.total === a.total || requests === 0) return null;
+    const busy = 1 - (b.idle - a.idle) / (b.total - a.total);
+    return (busy * CORES * seconds * 1000) / requests;
+  }
 
   function freePort() {
     return new Promise((resolve, reject) => {
@@ -201,11 +226,11 @@ async function main() {
     });
   }
 
-  async function startApi(databaseUrl) {
+  async function startApi(databaseUrl, processes) {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'kassa-bench-list-'));
     let stderr = '';
-    const child = spawn(process.execPath, [cli, 'serve', '--no-worker', '--port', String(port)], {
+    const child = spawn(process.execPath, [cli, 'serve', '--no-worker', '--processes', String(processes), '--port', String(port)], {
       env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', DATA_DIR: dataDir },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -264,11 +289,13 @@ async function main() {
   /** autocannon with our own sub-millisecond latency record (autocannon's histogram is whole ms). */
   async function cannon(url, connections, seconds, headers) {
     const latencies = [];
+    const cpuBefore = machineCpu();
     const instance = autocannon({ url, connections, duration: seconds, headers, sampleInt: 100 });
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
     });
     const result = await instance;
+    const cpuAfter = machineCpu();
     // autocannon stops by dropping its connections: up to `connections` requests
     // are still being answered by the server. Let them finish before the next run.
     const sorted = Float64Array.from(latencies).sort();
@@ -279,7 +306,7 @@ async function main() {
         `${url} c=${connections}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts (status codes ${JSON.stringify(result.statusCodeStats)})`,
       );
     }
-    return stats(latencies, result.duration);
+    return { ...stats(latencies, result.duration), cpuMs: cpuMsPerRequest(cpuBefore, cpuAfter, result.duration, latencies.length) };
   }
 
   async function measureHttp(url, headers) {
@@ -323,9 +350,11 @@ async function main() {
     };
     await run(cfg.warmup * 1000);
     const latencies = [];
+    const cpuBefore = machineCpu();
     const start = performance.now();
     await run(seconds * 1000, latencies);
-    return stats(latencies, (performance.now() - start) / 1000);
+    const elapsed = (performance.now() - start) / 1000;
+    return { ...stats(latencies, elapsed), cpuMs: cpuMsPerRequest(cpuBefore, machineCpu(), elapsed, latencies.length) };
   }
 
   /** The list queries for one tenant: the API parameters and, written by hand, the floor's WHERE. */
@@ -495,7 +524,7 @@ async function main() {
   // -------------------------------------------------------------------------
   // one database
 
-  async function benchDatabase(kind, ds, api, token) {
+  async function benchDatabase(kind, ds, api, api1, token) {
     const t = ds.tenant;
     log(
       `${kind}: tenant ${t.partner} (${t.orders} orders), month ${t.month.label}, event ${t.event}, combination ${t.combo.label}`,
@@ -552,10 +581,17 @@ async function main() {
           ? null
           : kind === 'postgres'
             ? await measureConcurrent(fns[best], 16, cfg.duration)
-            : { ...sql.seq, rps: 1000 / sql.seq.mean, note: 'synchronous: 1 / mean latency' };
+            : // one core busy for the whole of each call
+              { ...sql.seq, rps: 1000 / sql.seq.mean, cpuMs: sql.seq.mean, note: 'synchronous: 1 / mean latency' };
 
         // the API and (b) the HTTP floor, same requests, same autocannon settings
         const apiRes = await measureHttp(api.base + q.path, headers);
+        // informational: the API in one process, at c=16 (at c=1 one process answers either way)
+        let oneProcess = null;
+        if (api1 && CONCURRENCY.includes(16)) {
+          await cannon(api1.base + q.path, 16, cfg.warmup, headers);
+          oneProcess = await cannon(api1.base + q.path, 16, cfg.duration, headers);
+        }
         const httpRes = await measureHttp(floorHttp.base + q.path, headers);
         // informational: the SQL floor and the HTTP floor in one server
         const oneRes = await measureHttp(floorOne.base + q.path, headers);
@@ -579,13 +615,20 @@ async function main() {
             path: q.path,
             concurrency: c,
             result,
-            api: { p50: r2(a.p50), p99: r2(a.p99), rps: r2(a.rps), n: a.n },
+            api: { p50: r2(a.p50), p99: r2(a.p99), rps: r2(a.rps), n: a.n, processes: PROCESSES },
+            apiOneProcess: c === 16 && oneProcess ? { p50: r2(oneProcess.p50), rps: r2(oneProcess.rps), rpsRatio: r2(oneProcess.rps / floorRps) } : null,
             sqlFloor: { variant: best, p50: r2(s.p50), p99: r2(s.p99), rps: r2(c === 1 ? sql.seq.rps : sql.c16.rps), n: s.n, variants: sql.variants },
             httpFloor: { p50: r2(h.p50), p99: r2(h.p99), rps: r2(h.rps), n: h.n },
             floor: { p50: r2(floorP50), rps: r2(floorRps) },
             oneServerFloor: { p50: r2(o.p50), p99: r2(o.p99), rps: r2(o.rps), n: o.n, p50Ratio: r2(a.p50 / o.p50), rpsRatio: r2(a.rps / o.rps) },
             p50Ratio: r2(p50Ratio),
             rpsRatio: r2(rpsRatio),
+            // c=16: what the machine spent per request, and the req/s two saturated
+            // cores allow when every request costs what both floors cost
+            cpu:
+              c === 16 && a.cpuMs !== null && s.cpuMs !== null && h.cpuMs !== null
+                ? { api: r2(a.cpuMs), sqlFloor: r2(s.cpuMs), httpFloor: r2(h.cpuMs), ceiling: r2((CORES * 1000) / (s.cpuMs + h.cpuMs)) }
+                : null,
             checks,
           });
         }
@@ -605,8 +648,8 @@ async function main() {
 
   function table(rows) {
     const head =
-      '| query | conc | API p50 ms | API p99 ms | API req/s | SQL floor p50 ms | HTTP floor p50 ms | p50 ratio | floor req/s | req/s ratio | targets | one-server floor p50 ms, req/s (API ratios) |';
-    const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|';
+      '| query | conc | API p50 ms | API p99 ms | API req/s | SQL floor p50 ms | HTTP floor p50 ms | p50 ratio | floor req/s | req/s ratio | targets | one-server floor p50 ms, req/s (API ratios) | API in 1 process: req/s (ratio) | CPU ms/req: API; SQL + HTTP floors → ceiling req/s |';
+    const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|';
     const f = (x, d = 2) => (x === null || x === undefined ? '–' : x.toFixed(d));
     const lines = rows.map((r) =>
       [
@@ -622,6 +665,8 @@ async function main() {
         f(r.rpsRatio),
         r.checks.map((c) => `${c.pass ? 'pass' : '**FAIL**'} ${c.target}`).join('; '),
         `${f(r.oneServerFloor.p50)}, ${f(r.oneServerFloor.rps, 0)} (${f(r.oneServerFloor.p50Ratio)}, ${f(r.oneServerFloor.rpsRatio)})`,
+        r.apiOneProcess ? `${f(r.apiOneProcess.rps, 0)} (${f(r.apiOneProcess.rpsRatio)})` : '–',
+        r.cpu ? `${f(r.cpu.api)}; ${f(r.cpu.sqlFloor)} + ${f(r.cpu.httpFloor)} → ${f(r.cpu.ceiling, 0)}` : '–',
       ].join(' | '),
     );
     return [head, sep, ...lines.map((l) => `| ${l} |`)].join('\n');
@@ -643,21 +688,24 @@ async function main() {
   if (sqliteDs) machine.sqlite = sqliteDs.version;
 
   // the API servers and keys, started together (node start-up is slow on a busy machine)
-  const [pgApi, pgToken, sqliteApi, sqliteToken] = await Promise.all([
-    pgDs && startApi(pgDs.url),
+  const withOneProcess = PROCESSES > 1 && CONCURRENCY.includes(16);
+  const [pgApi, pgApi1, pgToken, sqliteApi, sqliteApi1, sqliteToken] = await Promise.all([
+    pgDs && startApi(pgDs.url, PROCESSES),
+    pgDs && withOneProcess && startApi(pgDs.url, 1),
     pgDs && apiKey(pgDs.url, pgDs.tenant.partner),
-    sqliteDs && startApi(sqliteDs.url),
+    sqliteDs && startApi(sqliteDs.url, PROCESSES),
+    sqliteDs && withOneProcess && startApi(sqliteDs.url, 1),
     sqliteDs && apiKey(sqliteDs.url, sqliteDs.tenant.partner),
   ]);
 
   const results = [];
-  for (const [kind, ds, label, api, token] of [
-    ['postgres', pgDs, `PostgreSQL ${pgDs?.version}, ${cfg.pg.orders.toLocaleString('en')} orders (${cfg.pg.db})`, pgApi, pgToken],
-    ['sqlite', sqliteDs, `SQLite ${sqliteDs?.version}, ${cfg.sqlite.orders.toLocaleString('en')} orders (${cfg.sqlite.file.slice(root.length)})`, sqliteApi, sqliteToken],
+  for (const [kind, ds, label, api, api1, token] of [
+    ['postgres', pgDs, `PostgreSQL ${pgDs?.version}, ${cfg.pg.orders.toLocaleString('en')} orders (${cfg.pg.db})`, pgApi, pgApi1, pgToken],
+    ['sqlite', sqliteDs, `SQLite ${sqliteDs?.version}, ${cfg.sqlite.orders.toLocaleString('en')} orders (${cfg.sqlite.file.slice(root.length)})`, sqliteApi, sqliteApi1, sqliteToken],
   ]) {
     if (!ds) continue;
-    const rows = await benchDatabase(kind, ds, api, token);
-    await api.stop();
+    const rows = await benchDatabase(kind, ds, api, api1 || null, token);
+    await Promise.all([api.stop(), api1 && api1.stop()]);
     results.push({ database: kind, label, tenant: ds.tenant, rows });
   }
 
@@ -677,8 +725,12 @@ async function main() {
       `joined = one statement for the page with the total and each order's event and partners joined in, then the tickets; ` +
       `json = count ‖ one statement returning the page and its refs as json_agg (PostgreSQL); ` +
       `prepared = rows as named prepared statements, refs by = ANY($1) (PostgreSQL). ` +
+      `The API runs as \`kassa serve --processes ${PROCESSES}\`${withOneProcess ? '; the last column is the same API in one process at c=16, informational' : ''}. ` +
       `Informational, not a target: the one-server floor is one node:http process that runs the SQL floor ('prepared' on PostgreSQL, 'rows' on SQLite) for each request ` +
       `and then sends the pre-serialised body — the two floors as one real server pays them; its ratios are API / it. ` +
+      `CPU ms/req (c=16): the whole machine's busy CPU time (/proc/stat: server, database and autocannon alike) per answered request; ` +
+      `SQLite's SQL floor is synchronous, its CPU is its mean latency; the ceiling is ${CORES} cores / (SQL floor's + HTTP floor's CPU per request), ` +
+      `the req/s at which a server paying both floors' work would saturate the machine. ` +
       `Counts come from order_counts (whole months; every range here is whole months). Total run time ${seconds.toFixed(0)} s.`,
     '',
   ];

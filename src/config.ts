@@ -2,6 +2,7 @@
  * Configuration: read from the environment once, validated, frozen. A bad
  * value stops the process with a message naming every bad variable.
  */
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export interface Config {
@@ -13,6 +14,8 @@ export interface Config {
   readonly publicUrl: string;
   readonly dataDir: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** API processes `kassa serve` runs on the one port (API_PROCESSES: a number or `auto`, one per core) */
+  readonly apiProcesses: number;
   readonly exports: ExportConfig;
 }
 
@@ -41,6 +44,16 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const MAX_PROCESSES = 64;
+export const PROCESSES_RULE = `must be an integer from 1 to ${MAX_PROCESSES} or "auto" (one per core)`;
+
+/** A number of processes: `auto` is one per core the process may use; undefined when invalid. */
+export function processCount(text: string): number | undefined {
+  if (text.trim().toLowerCase() === 'auto') return Math.min(availableParallelism(), MAX_PROCESSES);
+  const n = Number(text);
+  return /^\s*\d+\s*$/.test(text) && n >= 1 && n <= MAX_PROCESSES ? n : undefined;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -96,6 +109,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return n;
   };
+  const apiProcesses = processCount(get('API_PROCESSES') ?? '1');
+  if (apiProcesses === undefined) problems.push(`API_PROCESSES ${PROCESSES_RULE}, got "${get('API_PROCESSES')}"`);
+
   const exports: ExportConfig = Object.freeze({
     dir: resolve(get('EXPORT_DIR') ?? join(dataDir, 'exports')),
     leaseMs: int('EXPORT_LEASE_MS', 30_000, 1000, 3_600_000),
@@ -117,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     dataDir,
     logLevel: logLevel as Config['logLevel'],
+    apiProcesses: apiProcesses ?? 1,
     exports,
   });
 }

@@ -17,11 +17,23 @@ function file(name: string, lines: unknown[]): string {
 
 describe('configuration', () => {
   it('names every bad variable and stops', async () => {
-    const r = await runCli(['migrate'], { PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
+    const r = await runCli(['migrate'], { PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', API_PROCESSES: 'many' });
     expect(r.code).toBe(1);
+    expect(r.stderr).toContain('API_PROCESSES');
     expect(r.stderr).toContain('PORT');
     expect(r.stderr).toContain('LOG_LEVEL');
     expect(r.stderr).toContain('DATABASE_URL');
+  });
+});
+
+describe('serve --processes', () => {
+  it('refuses a count that is not 1 to 64 or auto', async () => {
+    for (const bad of ['0', 'lots']) {
+      const r = await runCli(['serve', '--processes', bad], { DATABASE_URL: `sqlite:${join(tmp, 'unused.db')}` });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('--processes');
+      expect(r.stderr).toContain('"auto"');
+    }
   });
 });
 

@@ -12,15 +12,14 @@
  * disk has grown), not by wall-clock time, and checked after the kill (the
  * job is still running and no e-mail has gone out).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ExportRow } from '../src/db/types.js';
-import { CLI, runCli } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { Proc, freePort, sleep, until } from './support/processes.js';
 import { DIALECTS, createTestDb, type TestDb } from './support/db.js';
 import { startSmtp, type TestSmtp } from './support/smtp.js';
 
@@ -40,90 +39,8 @@ function messageIdOf(raw: Buffer): string | undefined {
   return /^message-id:\s*(<[^>\s]+>)/im.exec(head)?.[1];
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** A running `kassa …` process with its combined output. */
-class Proc {
-  readonly child: ChildProcess;
-  output = '';
-  exitInfo: Exit | null = null;
-  readonly exited: Promise<Exit>;
-
-  constructor(
-    readonly name: string,
-    args: string[],
-    env: Record<string, string>,
-  ) {
-    this.child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.output += d));
-    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.output += d));
-    this.exited = new Promise((resolve) => {
-      this.child.once('error', (err) => {
-        this.output += `\nspawn error: ${err.message}\n`;
-        this.exitInfo ??= { code: null, signal: null };
-        resolve(this.exitInfo);
-      });
-      // 'close', not 'exit': by then the output pipes are drained too.
-      this.child.once('close', (code, signal) => {
-        this.exitInfo = { code, signal };
-        resolve(this.exitInfo);
-      });
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  get running(): boolean {
-    return this.exitInfo === null;
-  }
-
-  /** Sends the signal and waits for the process to end. */
-  async stop(signal: NodeJS.Signals, timeoutMs = 20_000): Promise<Exit> {
-    if (this.running) this.child.kill(signal);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.name} did not exit within ${timeoutMs} ms of ${signal}`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Number of "export sent" log lines of this process. */
-  sentCount(): number {
-    return this.output.split('\n').filter((line) => line.includes('"msg":"export sent"')).length;
-  }
-}
+/** Number of "export sent" log lines of a process. */
+const sentCount = (p: Proc): number => p.output.split('\n').filter((line) => line.includes('"msg":"export sent"')).length;
 
 // A loaded 2-core machine (other test files, seeding) can make one test take a minute.
 describe.each(DIALECTS)('export processes (%s)', { timeout: 180_000 }, (dialect) => {
@@ -313,7 +230,7 @@ describe.each(DIALECTS)('export processes (%s)', { timeout: 180_000 }, (dialect)
     expect(sent.locked_by).toBeNull();
     expect(Number(sent.orders)).toBeGreaterThan(10_000);
     // (the log line follows markSent; logs are written asynchronously)
-    await until('worker-2 to log the send', async () => second.sentCount() === 1, 10_000);
+    await until('worker-2 to log the send', async () => sentCount(second) === 1, 10_000);
 
     const mail = await theOneMail(id);
     expect(mail.attachments.map((a) => a.filename)).toEqual([expect.stringMatching(/^orders-\d{8}-\d{6}\.xlsx$/)]);
@@ -391,8 +308,8 @@ describe.each(DIALECTS)('export processes (%s)', { timeout: 180_000 }, (dialect)
     }
 
     // Both processes took part (their logs say how many each sent).
-    await until('the workers to log 30 sends', async () => workers[0]!.sentCount() + workers[1]!.sentCount() >= JOBS, 10_000);
-    const counts = workers.map((w) => w.sentCount());
+    await until('the workers to log 30 sends', async () => sentCount(workers[0]!) + sentCount(workers[1]!) >= JOBS, 10_000);
+    const counts = workers.map(sentCount);
     expect(counts[0]! + counts[1]!).toBe(JOBS);
     expect(Math.min(...counts), `sent per worker: ${counts.join(', ')}`).toBeGreaterThan(0);
   });

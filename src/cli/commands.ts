@@ -2,6 +2,7 @@
  * The CLI's commands (SPEC §7). Messages go to stderr; machine output (tokens,
  * key lists, the demo URL and key) to stdout.
  */
+import cluster from 'node:cluster';
 import { createReadStream } from 'node:fs';
 import { ApiKeysRepository } from '../auth/repository.js';
 import { ApiKeysService } from '../auth/service.js';
@@ -19,6 +20,7 @@ import { ExportWorker } from '../exports/worker.js';
 import { createLogger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { demoPartners, generateSeed } from '../seed/generator.js';
+import { runCluster, untilToldToStop } from './cluster.js';
 import { progress } from './progress.js';
 
 function say(message: string): void {
@@ -146,6 +148,8 @@ export interface ServeOptions {
   port: number;
   host: string;
   worker: boolean;
+  /** API processes on the port (cluster.ts); 1 serves in this process */
+  processes?: number;
   /** printed on stdout once listening (the demo's URL and key) */
   banner?: (url: string) => string;
 }
@@ -171,22 +175,36 @@ function untilSignal(logger: Logger): Promise<void> {
 
 /** Runs the HTTP API (and, unless told not to, the export worker) until SIGTERM/SIGINT. */
 export async function serve(config: Config, db: Db, options: ServeOptions): Promise<void> {
+  // one API process of `serve --processes N` (cluster.ts)
+  const clustered = cluster.isWorker;
   const logger = createLogger(config.logLevel);
+  // from the start: a stop asked for while starting takes effect once listening
+  const stopped = clustered ? untilToldToStop(logger) : untilSignal(logger);
   const repository = new ExportsRepository(db);
-  const metrics = createMetrics(() => repository.countsByStatus());
+  const metrics = createMetrics(() => repository.countsByStatus(), clustered);
   const worker = options.worker ? startWorker(config, db, logger, metrics) : null;
   const app = await buildApp({ db, logger, config, metrics, ...(worker ? { onExportQueued: () => worker.nudge() } : {}) });
   const address = await app.listen({ port: options.port, host: options.host });
   const url = address.replace('://[::1]', '://localhost');
-  logger.info({ url, worker: worker !== null }, 'kassa is listening');
+  // in a cluster the primary says it once, when all its processes listen
+  if (clustered) logger.info({ url, worker: worker !== null }, 'API process is listening');
+  else logger.info({ url, worker: worker !== null }, 'kassa is listening');
   if (options.banner) process.stdout.write(options.banner(url));
-  await untilSignal(logger);
+  await stopped;
   // Stop taking requests and jobs; a job being generated is released, one being sent is finished.
   await Promise.all([app.close(), worker?.stop()]);
   await db.close();
+  // the channel to the primary would keep this process alive
+  if (clustered && process.connected) process.disconnect();
 }
 
 export async function serveCommand(config: Config, options: ServeOptions): Promise<void> {
+  if ((options.processes ?? 1) > 1 && cluster.isPrimary) {
+    // migrations once, before any API process starts (each then finds none pending)
+    await (await openMigrated(config)).close();
+    await runCluster(options.processes!, createLogger(config.logLevel));
+    return;
+  }
   const db = await openMigrated(config);
   await serve(config, db, options);
 }

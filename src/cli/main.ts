@@ -1,6 +1,7 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, PROCESSES_RULE, processCount, type Config } from '../config.js';
 import { DomainError } from '../shared/errors.js';
 import { ImportFailed } from '../import/service.js';
 import {
@@ -22,6 +23,12 @@ function integer(min: number, max: number) {
     if (n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
     return n;
   };
+}
+
+function processes(value: string): number {
+  const n = processCount(value);
+  if (n === undefined) throw new InvalidArgumentError(PROCESSES_RULE);
+  return n;
 }
 
 function partnerId(value: string): string {
@@ -47,12 +54,12 @@ const serveOptions = (cmd: Command) =>
     .addOption(new Option('--host <host>', 'address to listen on (default: HOST or 127.0.0.1)'))
     .option('--no-worker', 'do not run the export worker in this process');
 
-serveOptions(program.command('serve').description('serve the HTTP API (applies pending migrations first)')).action(
-  async (opts: { port?: number; host?: string; worker: boolean }) => {
+serveOptions(program.command('serve').description('serve the HTTP API (applies pending migrations first)'))
+  .addOption(new Option('--processes <n>', 'API processes on the port: a number or "auto", one per core (default: API_PROCESSES or 1)').argParser(processes))
+  .action(async (opts: { port?: number; host?: string; worker: boolean; processes?: number }) => {
     const c = cfg();
-    await serveCommand(c, { port: opts.port ?? c.port, host: opts.host ?? c.host, worker: opts.worker });
-  },
-);
+    await serveCommand(c, { port: opts.port ?? c.port, host: opts.host ?? c.host, worker: opts.worker, processes: opts.processes ?? c.apiProcesses });
+  });
 
 serveOptions(program.command('demo').description('seed demo data into an empty database, print a fresh API key and serve')).action(
   async (opts: { port?: number; host?: string; worker: boolean }) => {
@@ -113,4 +120,8 @@ try {
     process.stderr.write(`kassa: ${err instanceof Error ? err.message : String(err)}\n`);
   }
   process.exitCode = 1;
+  // An API process of `serve --processes N` that failed (say, its port is
+  // taken): the channel to the primary and its open handles would keep it
+  // alive; the primary decides whether to start another.
+  if (cluster.isWorker) process.exit(1);
 }

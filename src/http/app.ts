@@ -94,7 +94,7 @@ export async function buildApp({ db, logger, config, metrics: given, onExportQue
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    reply.type(metrics.registry.contentType).send(await metrics.scrape()),
   );
   downloadRoute(app, exports);
 

@@ -5,7 +5,7 @@
  * The processes of one `kassa serve --processes N` answer as one: a scrape
  * reaching any of them returns the sum over all of them (clusterScrape).
  */
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
@@ -62,35 +62,54 @@ export function createMetrics(jobCounts?: () => Promise<Record<string, number>>,
 }
 
 // A scrape reaches one process of a cluster (the primary hands out
-// connections): that process asks the primary, which collects every
-// process's registry (prom-client's AggregatorRegistry, over the cluster's
-// IPC channel) and answers with their sum.
+// connections): that process asks the primary, which collects every ready
+// process's registry over the cluster's IPC channel and answers with their
+// sum (prom-client's AggregatorRegistry.aggregate: counters and histograms
+// added, gauges by their `aggregator`). Only processes that listen are asked
+// (answerClusterScrapes' `ready`): one still starting has no registry yet and
+// would leave the scrape waiting for nothing.
 const SCRAPE = 'kassa:scrape';
 const SCRAPED = 'kassa:scraped';
-/** How long an API process waits for the primary's sum (prom-client gives up on a silent process after 5 s). */
+const COLLECT = 'kassa:collect';
+const COLLECTED = 'kassa:collected';
+/** How long the primary waits for the processes' registries. */
+const COLLECT_TIMEOUT_MS = 5000;
+/** How long an API process waits for the primary's sum (longer than the primary's own wait). */
 const SCRAPE_TIMEOUT_MS = 10_000;
 
-interface ScrapeRequest {
-  type: typeof SCRAPE;
+interface Request<T extends string> {
+  type: T;
   id: number;
 }
-interface ScrapeAnswer {
-  type: typeof SCRAPED;
-  id: number;
+interface ScrapeAnswer extends Request<typeof SCRAPED> {
   text?: string;
+  error?: string;
+}
+interface CollectAnswer extends Request<typeof COLLECTED> {
+  metrics?: object[];
   error?: string;
 }
 
 const isMessage = <T extends { type: string }>(message: unknown, type: T['type']): message is T =>
   typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
+const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** In an API process of a cluster: answers the primary's collections, and returns the scrape that asks the primary. */
 function clusterScrape(registry: Registry): () => Promise<string> {
-  // answer the primary's collection requests with this registry
-  new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([registry]);
   let nextId = 0;
   const waiting = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
+  const send = (message: ScrapeAnswer | CollectAnswer | Request<typeof SCRAPE>) => {
+    if (process.connected) process.send!(message);
+  };
   process.on('message', (message: unknown) => {
+    if (isMessage<Request<typeof COLLECT>>(message, COLLECT)) {
+      const { id } = message;
+      registry.getMetricsAsJSON().then(
+        (metrics) => send({ type: COLLECTED, id, metrics }),
+        (err: unknown) => send({ type: COLLECTED, id, error: reason(err) }),
+      );
+      return;
+    }
     if (!isMessage<ScrapeAnswer>(message, SCRAPED)) return;
     const pending = waiting.get(message.id);
     if (!pending) return;
@@ -107,21 +126,58 @@ function clusterScrape(registry: Registry): () => Promise<string> {
         reject(new Error("the primary process did not answer with the cluster's metrics"));
       }, SCRAPE_TIMEOUT_MS);
       waiting.set(id, { resolve, reject, timer });
-      process.send!({ type: SCRAPE, id } satisfies ScrapeRequest);
+      send({ type: SCRAPE, id });
     });
 }
 
-/** In the primary of a cluster: answers its API processes' scrape requests with the sum over all of them. */
-export function answerClusterScrapes(): void {
-  const aggregator = new AggregatorRegistry();
+/**
+ * In the primary of a cluster: answers its API processes' scrape requests
+ * with the sum over the processes `ready` accepts (those that listen).
+ */
+export function answerClusterScrapes(ready: (worker: Worker) => boolean): void {
+  let nextId = 0;
+  const collections = new Map<number, { waiting: Set<Worker>; parts: object[][]; finish: (err?: Error) => void }>();
+
+  const collect = () =>
+    new Promise<string>((resolve, reject) => {
+      const id = nextId++;
+      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected() && ready(w));
+      const parts: object[][] = [];
+      const timer = setTimeout(() => finish(new Error(`an API process did not send its metrics within ${COLLECT_TIMEOUT_MS} ms`)), COLLECT_TIMEOUT_MS);
+      const finish = (err?: Error) => {
+        if (!collections.delete(id)) return;
+        clearTimeout(timer);
+        if (err) return reject(err);
+        AggregatorRegistry.aggregate(parts).metrics().then(resolve, reject);
+      };
+      collections.set(id, { waiting: new Set(workers), parts, finish });
+      if (workers.length === 0) return finish();
+      for (const worker of workers) worker.send({ type: COLLECT, id } satisfies Request<typeof COLLECT>);
+    });
+
   cluster.on('message', (worker, message: unknown) => {
-    if (!isMessage<ScrapeRequest>(message, SCRAPE)) return;
+    if (isMessage<CollectAnswer>(message, COLLECTED)) {
+      const collection = collections.get(message.id);
+      if (!collection?.waiting.delete(worker)) return;
+      if (message.metrics === undefined) return collection.finish(new Error(message.error ?? 'no metrics'));
+      collection.parts.push(message.metrics);
+      if (collection.waiting.size === 0) collection.finish();
+      return;
+    }
+    if (!isMessage<Request<typeof SCRAPE>>(message, SCRAPE)) return;
+    const { id } = message;
     const answer = (a: Omit<ScrapeAnswer, 'type' | 'id'>) => {
-      if (worker.isConnected()) worker.send({ type: SCRAPED, id: message.id, ...a } satisfies ScrapeAnswer);
+      if (worker.isConnected()) worker.send({ type: SCRAPED, id, ...a } satisfies ScrapeAnswer);
     };
-    aggregator.clusterMetrics().then(
+    collect().then(
       (text) => answer({ text }),
-      (err: unknown) => answer({ error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => answer({ error: reason(err) }),
     );
+  });
+  // a process that dies during a collection is left out of it
+  cluster.on('exit', (worker) => {
+    for (const collection of collections.values()) {
+      if (collection.waiting.delete(worker) && collection.waiting.size === 0) collection.finish();
+    }
   });
 }

@@ -30,10 +30,10 @@ function urlOf(address: Address): string {
 
 /** Runs `processes` API processes (this program, re-run by node:cluster) until SIGTERM/SIGINT. */
 export function runCluster(processes: number, logger: Logger): Promise<void> {
-  answerClusterScrapes();
   const startedAt = new Map<Worker, number>();
-  /** processes that listen: they have their stop listener (commands.ts serve) */
+  /** processes that listen: they have their stop and metrics listeners (commands.ts serve) */
   const listened = new WeakSet<Worker>();
+  answerClusterScrapes((worker) => listened.has(worker));
   const start = () => startedAt.set(cluster.fork(), Date.now());
 
   return new Promise((resolve, reject) => {

@@ -7,6 +7,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isMessage } from './shared/messages.js';
 
 export interface Metrics {
   registry: Registry;
@@ -90,8 +91,6 @@ interface CollectAnswer extends Request<typeof COLLECTED> {
   error?: string;
 }
 
-const isMessage = <T extends { type: string }>(message: unknown, type: T['type']): message is T =>
-  typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** In an API process of a cluster: answers the primary's collections, and returns the scrape that asks the primary. */

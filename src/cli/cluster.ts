@@ -13,6 +13,7 @@
 import cluster, { type Address, type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { answerClusterScrapes } from '../metrics.js';
+import { isMessage } from '../shared/messages.js';
 
 const STOP = 'kassa:stop';
 /** A process that exits sooner than this after it started counts as failing to start. */
@@ -116,7 +117,7 @@ export function untilToldToStop(logger: Logger): Promise<void> {
       resolve();
     };
     process.on('message', (message: unknown) => {
-      if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === STOP) stop('told by the primary');
+      if (isMessage<{ type: typeof STOP }>(message, STOP)) stop('told by the primary');
     });
     process.once('disconnect', () => stop('the primary process is gone'));
     process.once('SIGTERM', () => stop('SIGTERM'));

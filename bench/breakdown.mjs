@@ -2,8 +2,10 @@
 // sockets): each line adds one layer to the one before, so the differences
 // are that layer's cost. Used to explain the list benchmark's ratios.
 //   1. raw SQL        — bench/floor.mjs ('rows' variant) through pg / better-sqlite3
-//   2. repository     — OrdersRepository.page(): the same statements through Kysely
-//   3. service        — OrdersService.list(): + parsing the parameters and writing the page as JSON text
+//   2. repository     — OrdersRepository.page(): the list's statements through Kysely (on SQLite
+//                       they write the JSON, so this layer holds that work and the next one little)
+//   3. service        — OrdersService.list(): + parsing the parameters and writing (PostgreSQL) or
+//                       putting together (SQLite) the page as JSON text
 //   4. + bytes        — + encoding that text into a Buffer (jsonBytes), as the route does
 //   5. inject         — the whole Fastify request (auth lookup, hooks, metrics, routing), app.inject()
 // Usage: node bench/breakdown.mjs <DATABASE_URL> <partner id> [query string] [--ms 3000]
@@ -67,7 +69,13 @@ if (db.dialect === 'postgres') {
 
 const layers = [
   ['raw SQL (floor)', rawFloor],
-  ['repository (Kysely)', async () => (await repo.page(partner, filters, pageSize, pageOffset({ page, pageSize }) ?? 0)).refs],
+  [
+    'repository (Kysely)',
+    async () => {
+      const read = await repo.page(partner, filters, pageSize, pageOffset({ page, pageSize }) ?? 0);
+      if (read.form === 'rows') await read.refs;
+    },
+  ],
   ['service (+ params, writing JSON text)', () => service.list(partner, query)],
   ['+ bytes (the route)', async () => jsonBytes(await service.list(partner, query))],
   ['inject (Fastify, auth, hooks)', () => app.inject({ url: path, headers: { authorization: `key ${token}` } })],

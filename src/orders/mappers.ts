@@ -2,15 +2,21 @@
  * Rows <-> API objects: the one place per object where the storage shape
  * (seconds, minor units, 0/1, JSON text) meets the API shape (SPEC §5).
  *
- * Towards the API each object is written as JSON text straight from its row
- * (toJson), keys in the schema's order, rather than built as an object and
- * passed to JSON.stringify: the list's answer is the hot path, and this
- * spares an object per order, ticket and ref plus a parse and re-stringify
- * of every stored JSON column (docs/DECISIONS.md). Stored JSON columns
- * (promocodes, seats, sets_values, …) were written by toRows with
- * JSON.stringify, and JSON.stringify(JSON.parse(s)) === s for such text, so
- * they are spliced in as they are. Strings from rows go through jsonString;
- * numbers, money and timestamps are formatted here and need no escaping.
+ * Towards the API each object is written as JSON text straight from its row,
+ * keys in the schema's order, rather than built as an object and passed to
+ * JSON.stringify: the list's answer is the hot path, and this spares an
+ * object per order, ticket and ref plus a parse and re-stringify of every
+ * stored JSON column (docs/DECISIONS.md). Two writers per object, the same
+ * text (the property tests hold both to JSON.stringify):
+ *  - json(): SQL expressions (db/json.ts) with which SQLite writes the text
+ *    in its statements — faster than reading the rows into JavaScript;
+ *  - toJson(): JavaScript, from rows read from PostgreSQL, where the
+ *    database writing it measured slower (docs/DECISIONS.md).
+ * Stored JSON columns (promocodes, seats, sets_values, …) were written by
+ * toRows with JSON.stringify, and JSON.stringify(JSON.parse(s)) === s for
+ * such text, so they are spliced in as they are. Strings from rows are
+ * escaped as JSON.stringify does; numbers, money and timestamps are
+ * formatted and need no escaping.
  */
 import type {
   EventRow,
@@ -23,6 +29,7 @@ import type {
   PartnerTable,
   TicketRow,
 } from '../db/types.js';
+import type { JsonMember, JsonSql, JsonWriter } from '../db/json.js';
 import { formatMoney, parseMoney } from '../shared/money.js';
 import { jsonArray, jsonString, jsonStringOrNull, type JsonText } from '../shared/json.js';
 import { formatTimestamp, parseTimestamp } from '../shared/time.js';
@@ -37,6 +44,13 @@ function seconds(value: string): number {
 }
 
 export const PartnerMapper = {
+  /** The partner's JSON, written by SQLite from a `partners` row. */
+  json(w: JsonWriter): JsonSql {
+    return w.object([
+      { key: 'id', value: w.string('partners.id') },
+      { key: 'name', value: w.string('partners.name') },
+    ]);
+  },
   toJson(row: PartnerRow): JsonText<Partner> {
     return `{"id":${jsonString(row.id)},"name":${jsonString(row.name)}}`;
   },
@@ -46,6 +60,29 @@ export const PartnerMapper = {
 };
 
 export const EventMapper = {
+  /** The event's JSON, written by SQLite from an `events` row. */
+  json(w: JsonWriter): JsonSql {
+    return w.object([
+      { key: 'id', value: w.string('events.id') },
+      { key: 'org', value: w.string('events.org_id') },
+      {
+        key: 'title',
+        value: w.object([
+          { key: 'text', value: w.string('events.title_text') },
+          { key: 'desc', value: w.string('events.title_desc') },
+        ]),
+      },
+      {
+        key: 'lifetime',
+        value: w.object([
+          { key: 'start', value: w.timestamp('events.start_at') },
+          { key: 'finish', value: w.timestamp('events.finish_at') },
+        ]),
+      },
+      { key: 'status', value: w.string('events.status') },
+      { key: 'timezone', value: w.string('events.timezone') },
+    ]);
+  },
   toJson(row: EventRow): JsonText<Event> {
     return (
       `{"id":${jsonString(row.id)},"org":${jsonString(row.org_id)},` +
@@ -68,7 +105,32 @@ export const EventMapper = {
   },
 };
 
+/** The five money values of an order or a ticket (`full` is stored as full_value). */
+function values(w: JsonWriter, table: string): JsonMember[] {
+  return [
+    { key: 'price', value: w.money(`${table}.price`) },
+    { key: 'discount', value: w.money(`${table}.discount`) },
+    { key: 'nominal', value: w.money(`${table}.nominal`) },
+    { key: 'extra', value: w.money(`${table}.extra`) },
+    { key: 'full', value: w.money(`${table}.full_value`) },
+  ];
+}
+
 export const TicketMapper = {
+  /** The ticket's JSON, written by SQLite from a `tickets` row. */
+  json(w: JsonWriter): JsonSql {
+    return w.object([
+      { key: 'id', value: w.string('tickets.id') },
+      { key: 'number', value: w.integer('tickets.number') },
+      { key: 'serial', value: w.string('tickets.serial') },
+      { key: 'barcode', value: w.string('tickets.barcode') },
+      { key: 'set', value: w.string('tickets.set_id') },
+      { key: 'status', value: w.string('tickets.status') },
+      ...values(w, 'tickets'),
+      // no seat: the key is absent, as it was in the imported ticket
+      { key: 'seat', value: w.stored('tickets.seat'), when: 'tickets.seat IS NOT NULL' },
+    ]);
+  },
   toJson(row: TicketRow): JsonText<Ticket> {
     return (
       `{"id":${jsonString(row.id)},"number":${row.number},"serial":${jsonString(row.serial)},` +
@@ -112,6 +174,52 @@ export interface OrderRows {
 }
 
 export const OrderMapper = {
+  /** The order's JSON with its tickets, written by SQLite from an `orders` row (and its `tickets`). */
+  json(w: JsonWriter): JsonSql {
+    return w.object([
+      { key: 'id', value: w.string('orders.id') },
+      { key: 'number', value: w.integer('orders.number') },
+      { key: 'code', value: w.string('orders.code') },
+      { key: 'status', value: w.string('orders.status') },
+      { key: 'created_at', value: w.timestamp('orders.created_at') },
+      { key: 'done_at', value: w.timestamp('orders.done_at', true) },
+      { key: 'expired_after', value: w.timestamp('orders.expired_after') },
+      { key: 'event', value: w.string('orders.event_id') },
+      { key: 'org', value: w.string('orders.org_id') },
+      { key: 'vendor', value: w.string('orders.vendor_id') },
+      { key: 'origin', value: w.string('orders.origin') },
+      { key: 'promocodes', value: w.stored('orders.promocodes') },
+      {
+        key: 'settings',
+        value: w.object([
+          { key: 'invitation', value: w.boolean('orders.invitation') },
+          { key: 'send_tickets', value: w.boolean('orders.send_tickets') },
+          { key: 'subscribe_agree', value: w.boolean('orders.subscribe_agree') },
+          // settings.customer only for an order with customer data (SPEC §5)
+          {
+            key: 'customer',
+            when: 'orders.has_customer = 1',
+            value: w.object([
+              { key: 'name', value: w.string('orders.customer_name') },
+              { key: 'email', value: w.string('orders.customer_email') },
+              { key: 'phone', value: w.string('orders.customer_phone') },
+              { key: 'lang', value: w.string('orders.customer_lang') },
+            ]),
+          },
+        ]),
+      },
+      { key: 'tickets', value: w.array(TicketMapper.json(w), 'tickets WHERE tickets.order_id = orders.id', 'tickets.position') },
+      {
+        key: 'values',
+        value: w.object([
+          ...values(w, 'orders'),
+          { key: 'sets_values', value: w.stored('orders.sets_values') },
+          { key: 'viral_promocodes', value: w.stored('orders.viral_promocodes') },
+        ]),
+      },
+      { key: 'vendor_data', value: w.stored('orders.vendor_data') },
+    ]);
+  },
   toJson(row: OrderRow, tickets: readonly JsonText<Ticket>[]): JsonText<Order> {
     return OrderMapper.withTickets(OrderMapper.toJsonAround(row), tickets);
   },

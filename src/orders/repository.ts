@@ -7,16 +7,37 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { NAMED, type Dialect } from '../db/database.js';
 import { columnsOf, ORDER_TYPES, TICKET_TYPES } from '../db/columns.js';
-import { oneOf } from '../db/sql.js';
+import { JsonWriter } from '../db/json.js';
+import { limitValue, oneOf } from '../db/sql.js';
 import { StatementCache } from '../db/statements.js';
 import type { Database, EventRow, OrderRow, PartnerRow, TicketRow } from '../db/types.js';
+import type { JsonText } from '../shared/json.js';
 import { ALL_EVENTS, planCount, type CountPlan } from './counts.js';
 import type { OrderFilters } from './filters.js';
+import { EventMapper, OrderMapper, PartnerMapper } from './mappers.js';
+import type { Event, Order, Partner } from './schemas.js';
 
+/** A page as SQLite writes it: each order's JSON (tickets included) and each ref's. */
+export interface OrdersPageJson {
+  form: 'json';
+  total: number;
+  orders: (RefIds & { json: JsonText<Order> })[];
+  events: RefJson<Event>[];
+  partners: RefJson<Partner>[];
+}
+
+/** An event or partner of the page, as its JSON. */
+export interface RefJson<T> {
+  id: string;
+  json: JsonText<T>;
+}
+
+/** A page as read from PostgreSQL: rows; the refs still being read when it is returned. */
 export interface OrdersPageRows {
+  form: 'rows';
   total: number;
   orders: OrderRow[];
-  /** still being read when the page is returned: the caller can work on the orders meanwhile */
+  /** the caller can work on the orders meanwhile */
   refs: Promise<PageRefRows>;
 }
 
@@ -25,6 +46,16 @@ export interface PageRefRows {
   tickets: TicketRow[];
   events: EventRow[];
   partners: PartnerRow[];
+}
+
+export type OrdersPage = OrdersPageJson | OrdersPageRows;
+
+/** What an order's refs are found by. */
+interface RefIds {
+  id: string;
+  event_id: string;
+  org_id: string;
+  vendor_id: string | null;
 }
 
 const NO_REFS: Promise<PageRefRows> = Promise.resolve({ tickets: [], events: [], partners: [] });
@@ -58,6 +89,11 @@ interface IdsInput {
 export class OrdersRepository {
   // The list's statements, compiled once per shape of their input rather than on every request.
   private readonly countStatement: StatementCache<CountInput, { n: number | string }>;
+  // SQLite: the page and its refs as JSON
+  private readonly pageJsonStatement: StatementCache<PageInput, OrdersPageJson['orders'][number]>;
+  private readonly eventsJsonStatement: StatementCache<IdsInput, RefJson<Event>>;
+  private readonly partnersJsonStatement: StatementCache<IdsInput, RefJson<Partner>>;
+  // PostgreSQL: the page and its refs as rows
   private readonly pageStatement: StatementCache<PageInput, OrderRow>;
   private readonly ticketsStatement: StatementCache<IdsInput, TicketRow>;
   private readonly eventsStatement: StatementCache<IdsInput, EventRow>;
@@ -68,23 +104,19 @@ export class OrdersRepository {
     private readonly dialect: Dialect,
   ) {
     this.countStatement = new StatementCache((input) => this.countQuery(input));
-    // Page the narrow index first, then join the wide rows for just the page:
-    // a deep OFFSET then skips index entries, not joined orders.
-    this.pageStatement = new StatementCache(({ partnerId, filters, limit, offset }) =>
-      this.db
-        .selectFrom(
-          this.visible(partnerId, filters)
-            .select(['order_access.order_id', 'order_access.created_at'])
-            .orderBy('order_access.created_at', 'desc')
-            .orderBy('order_access.order_id', 'desc')
-            .limit(limit)
-            .offset(offset)
-            .as('p'),
-        )
-        .innerJoin('orders', 'orders.id', 'p.order_id')
+    const w = new JsonWriter();
+    this.pageJsonStatement = new StatementCache((input) =>
+      this.pageQuery(input)
+        .select(['orders.id', 'orders.event_id', 'orders.org_id', 'orders.vendor_id', w.text(OrderMapper.json(w)).as('json')])
+        .modifyFront(NAMED),
+    );
+    this.eventsJsonStatement = new StatementCache(({ ids }) => this.byIds('events', ids).select(['events.id', w.text(EventMapper.json(w)).as('json')]));
+    this.partnersJsonStatement = new StatementCache(({ ids }) =>
+      this.byIds('partners', ids).select(['partners.id', w.text(PartnerMapper.json(w)).as('json')]),
+    );
+    this.pageStatement = new StatementCache((input) =>
+      this.pageQuery(input)
         .select(ORDER_COLUMNS.map((c) => `orders.${c}` as const))
-        .orderBy('p.created_at', 'desc')
-        .orderBy('p.order_id', 'desc')
         .modifyFront(NAMED),
     );
     this.ticketsStatement = new StatementCache(({ ids }) =>
@@ -96,20 +128,37 @@ export class OrdersRepository {
         .orderBy('position')
         .modifyFront(NAMED),
     );
-    this.eventsStatement = new StatementCache(({ ids }) =>
-      this.db
-        .selectFrom('events')
-        .select(EVENT_COLUMNS)
-        .where((eb) => oneOf(this.dialect, eb.ref('id'), ids, 'text'))
-        .modifyFront(NAMED),
-    );
-    this.partnersStatement = new StatementCache(({ ids }) =>
-      this.db
-        .selectFrom('partners')
-        .select(['id', 'name'])
-        .where((eb) => oneOf(this.dialect, eb.ref('id'), ids, 'text'))
-        .modifyFront(NAMED),
-    );
+    this.eventsStatement = new StatementCache(({ ids }) => this.byIds('events', ids).select(EVENT_COLUMNS.map((c) => `events.${c}` as const)));
+    this.partnersStatement = new StatementCache(({ ids }) => this.byIds('partners', ids).select(['partners.id', 'partners.name']));
+  }
+
+  /**
+   * The page's orders, joined to their rows, newest first. Pages the narrow
+   * index first, then joins the wide rows for just the page: a deep OFFSET
+   * then skips index entries, not joined orders.
+   */
+  private pageQuery({ partnerId, filters, limit, offset }: PageInput) {
+    return this.db
+      .selectFrom(
+        this.visible(partnerId, filters)
+          .select(['order_access.order_id', 'order_access.created_at'])
+          .orderBy('order_access.created_at', 'desc')
+          .orderBy('order_access.order_id', 'desc')
+          .limit(limitValue(this.dialect, limit))
+          .offset(offset)
+          .as('p'),
+      )
+      .innerJoin('orders', 'orders.id', 'p.order_id')
+      .orderBy('p.created_at', 'desc')
+      .orderBy('p.order_id', 'desc');
+  }
+
+  /** Events or partners by id (a page's refs). */
+  private byIds<T extends 'events' | 'partners'>(table: T, ids: string[]) {
+    return this.db
+      .selectFrom(table as 'events' | 'partners')
+      .where((eb) => oneOf(this.dialect, eb.ref('id'), ids, 'text'))
+      .modifyFront(NAMED);
   }
 
   /** The partner's visible orders matching the filters (the tenant filter is not optional). */
@@ -157,22 +206,30 @@ export class OrdersRepository {
   }
 
   /**
-   * One page of orders, newest first, with everything the response refers to:
-   * the total in parallel with the page, then the page's tickets, events and
-   * partners in parallel. (Measured on PostgreSQL: one statement joining the
-   * refs into the page plans ~0.7 ms slower than these small lookups, which
-   * run side by side; docs/BENCHMARKS.md.) The page is returned as soon as
-   * its orders are read and the refs' statements are sent, with the refs
-   * still on their way (`refs`).
+   * One page of orders, newest first, with everything the response refers
+   * to: the total in parallel with the page, then the page's refs.
+   * SQLite: each order's JSON holds its tickets (a correlated subquery on
+   * tickets_order); then events and partners. PostgreSQL: tickets, events
+   * and partners in parallel (measured: one statement joining the refs into
+   * the page plans ~0.7 ms slower than these small lookups, which run side
+   * by side; docs/BENCHMARKS.md). The rows page is returned as soon as its
+   * orders are read and the refs' statements are sent, with the refs still
+   * on their way (`refs`).
    */
-  async page(partnerId: string, filters: OrderFilters, limit: number, offset: number | null): Promise<OrdersPageRows> {
-    const totalP = this.count(partnerId, filters);
-    const ordersP =
-      offset === null
-        ? Promise.resolve([] as OrderRow[])
-        : this.db.executeQuery(this.pageStatement.compile({ partnerId, filters, limit, offset })).then((r) => r.rows);
-    const [total, orders] = await Promise.all([totalP, ordersP]);
-    if (orders.length === 0) return { total, orders, refs: NO_REFS };
+  async page(partnerId: string, filters: OrderFilters, limit: number, offset: number | null): Promise<OrdersPage> {
+    const input = { partnerId, filters, limit, offset: offset ?? 0 };
+    if (this.dialect === 'sqlite') {
+      const [total, orders] = await Promise.all([this.count(partnerId, filters), offset === null ? [] : this.rows(this.pageJsonStatement, input)]);
+      if (orders.length === 0) return { form: 'json', total, orders, events: [], partners: [] };
+      const { eventIds, partnerIds } = refIds(orders);
+      const [events, partners] = await Promise.all([
+        this.rows(this.eventsJsonStatement, { ids: eventIds }),
+        this.rows(this.partnersJsonStatement, { ids: partnerIds }),
+      ]);
+      return { form: 'json', total, orders, events, partners };
+    }
+    const [total, orders] = await Promise.all([this.count(partnerId, filters), offset === null ? [] : this.rows(this.pageStatement, input)]);
+    if (orders.length === 0) return { form: 'rows', total, orders, refs: NO_REFS };
     const refs = this.refs(orders);
     // awaited by the caller; this only keeps a failure meanwhile from counting as unhandled
     refs.catch(() => undefined);
@@ -180,19 +237,30 @@ export class OrdersRepository {
     // to go out: pg's pool hands out its connections on a later tick, so
     // work the caller did right away would delay sending them.
     await nextTurn();
-    return { total, orders, refs };
+    return { form: 'rows', total, orders, refs };
   }
 
   private async refs(orders: OrderRow[]): Promise<PageRefRows> {
-    const orderIds = orders.map((o) => o.id);
-    const eventIds = [...new Set(orders.map((o) => o.event_id))];
-    // Import guarantees an event's org is its orders' org, so orders alone name every partner in refs.
-    const partnerIds = [...new Set(orders.flatMap((o) => (o.vendor_id === null ? [o.org_id] : [o.org_id, o.vendor_id])))];
+    const { eventIds, partnerIds } = refIds(orders);
     const [tickets, events, partners] = await Promise.all([
-      this.db.executeQuery(this.ticketsStatement.compile({ ids: orderIds })),
-      this.db.executeQuery(this.eventsStatement.compile({ ids: eventIds })),
-      this.db.executeQuery(this.partnersStatement.compile({ ids: partnerIds })),
+      this.rows(this.ticketsStatement, { ids: orders.map((o) => o.id) }),
+      this.rows(this.eventsStatement, { ids: eventIds }),
+      this.rows(this.partnersStatement, { ids: partnerIds }),
     ]);
-    return { tickets: tickets.rows, events: events.rows, partners: partners.rows };
+    return { tickets, events, partners };
   }
+
+  /** The rows of a cached statement for this input. */
+  private async rows<I, R>(statement: StatementCache<I, R>, input: I): Promise<R[]> {
+    return (await this.db.executeQuery(statement.compile(input))).rows;
+  }
+}
+
+/** The events and partners a page's orders refer to. */
+function refIds(orders: readonly RefIds[]): { eventIds: string[]; partnerIds: string[] } {
+  return {
+    eventIds: [...new Set(orders.map((o) => o.event_id))],
+    // Import guarantees an event's org is its orders' org, so orders alone name every partner in refs.
+    partnerIds: [...new Set(orders.flatMap((o) => (o.vendor_id === null ? [o.org_id] : [o.org_id, o.vendor_id])))],
+  };
 }

@@ -1,5 +1,6 @@
 /**
- * JSON text written straight from rows (the orders list, orders/mappers.ts).
+ * JSON text of the orders list (orders/mappers.ts: written from rows, or by
+ * SQLite and put together here).
  * The type parameter names the API shape the text holds, so signatures keep
  * saying what they return although the value is a string.
  */

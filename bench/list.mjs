@@ -723,7 +723,7 @@ async function main() {
       `informational (queueing); the p50 target applies at c=1, the throughput target at c=16, the 100 ms deep-page target at c=1. ` +
       `The SQL floor is the fastest (by p50) of: rows = count ‖ page, then tickets+events+partners in one round trip; ` +
       `joined = one statement for the page with the total and each order's event and partners joined in, then the tickets; ` +
-      `json = count ‖ one statement returning the page and its refs as json_agg (PostgreSQL); ` +
+      `json = PostgreSQL: count ‖ one statement returning the page and its refs as json_agg; SQLite: count, the page with each order's JSON (its tickets in it) written by SQLite, then the events' and partners' JSON (the API's JSON writer's SQL, straight through better-sqlite3); ` +
       `prepared = rows as named prepared statements, refs by = ANY($1) (PostgreSQL). ` +
       `The API runs as \`kassa serve --processes ${PROCESSES}\`${withOneProcess ? '; the last column is the same API in one process at c=16, informational' : ''}. ` +
       `Informational, not a target: the one-server floor is one node:http process that runs the SQL floor ('prepared' on PostgreSQL, 'rows' on SQLite) for each request ` +

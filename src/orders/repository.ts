@@ -2,6 +2,11 @@
  * SQL of the orders list. Every query starts from `order_access` filtered by
  * the caller's partner id: the tenant filter lives here, not in callers. The
  * list's statements are NAMED: prepared once per connection on PostgreSQL.
+ *
+ * The page is read in the form that is faster on each database (measured,
+ * docs/DECISIONS.md): SQLite writes each order's and ref's JSON in the
+ * statements (OrdersPageJson); from PostgreSQL the rows are read and the
+ * service writes the JSON (OrdersPageRows).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
@@ -154,9 +159,9 @@ export class OrdersRepository {
   }
 
   /** Events or partners by id (a page's refs). */
-  private byIds<T extends 'events' | 'partners'>(table: T, ids: string[]) {
+  private byIds(table: 'events' | 'partners', ids: string[]) {
     return this.db
-      .selectFrom(table as 'events' | 'partners')
+      .selectFrom(table)
       .where((eb) => oneOf(this.dialect, eb.ref('id'), ids, 'text'))
       .modifyFront(NAMED);
   }

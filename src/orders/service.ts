@@ -3,7 +3,7 @@ import { flat, jsonRecord, type JsonPieces, type JsonText } from '../shared/json
 import { pageOffset, parseOrderFilters, parsePaging } from './filters.js';
 import { EventMapper, OrderMapper, PartnerMapper, TicketMapper } from './mappers.js';
 import type { OrdersPageJson, OrdersPageRows, OrdersRepository } from './repository.js';
-import type { Event, OrdersPage, Partner, Ticket } from './schemas.js';
+import type { Event, Order, OrdersPage, Partner, Ticket } from './schemas.js';
 
 export class OrdersService {
   constructor(private readonly repository: OrdersRepository) {}
@@ -22,26 +22,26 @@ export class OrdersService {
     if (errors.length > 0) throw new InvalidRequestError(errors);
 
     const read = await this.repository.page(partnerId, filters, pageSize, pageOffset({ page, pageSize }));
-    const { data, events, partners } = read.form === 'json' ? this.fromJson(read) : await this.fromRows(read);
-    data.push(
+    const { orders, events, partners } = read.form === 'json' ? this.fromJson(read) : await this.fromRows(read);
+    const pieces: string[] = ['{"data":['];
+    for (let i = 0; i < orders.length; i++) pieces.push(i === 0 ? orders[i]! : `,${orders[i]}`);
+    pieces.push(
       `],"pagination":{"page":${page},"page_size":${pageSize},"total":${read.total}},"refs":{"events":${events},"partners":${partners}}}`,
     );
-    return data;
+    return pieces;
   }
 
-  /** The page's pieces from JSON SQLite wrote: `data` from its start to its last order. */
-  private fromJson(read: OrdersPageJson): PagePieces {
-    const data: string[] = ['{"data":['];
-    for (let i = 0; i < read.orders.length; i++) data.push(i === 0 ? read.orders[i]!.json : `,${read.orders[i]!.json}`);
+  /** The page's objects from the JSON SQLite wrote. */
+  private fromJson(read: OrdersPageJson): PageJson {
     return {
-      data,
+      orders: read.orders.map((o) => o.json),
       events: jsonRecord(read.events.map((e) => [e.id, e.json] as const)),
       partners: jsonRecord(read.partners.map((p) => [p.id, p.json] as const)),
     };
   }
 
-  /** The page's pieces written from PostgreSQL's rows. */
-  private async fromRows(read: OrdersPageRows): Promise<PagePieces> {
+  /** The page's objects written from PostgreSQL's rows. */
+  private async fromRows(read: OrdersPageRows): Promise<PageJson> {
     // The orders' text around their tickets is written (and flattened) while
     // the refs are still being read: the process would otherwise wait idle
     // for them, then do this work after.
@@ -58,22 +58,17 @@ export class OrdersService {
       if (!list) ticketsByOrder.set(t.order_id, (list = []));
       list.push(TicketMapper.toJson(t));
     }
-    const data: string[] = ['{"data":['];
-    for (let i = 0; i < read.orders.length; i++) {
-      const json = OrderMapper.withTickets(around[i]!, ticketsByOrder.get(read.orders[i]!.id) ?? []);
-      data.push(i === 0 ? json : `,${json}`);
-    }
     return {
-      data,
+      orders: read.orders.map((o, i) => OrderMapper.withTickets(around[i]!, ticketsByOrder.get(o.id) ?? [])),
       events: jsonRecord(refs.events.map((e) => [e.id, EventMapper.toJson(e)] as const)),
       partners: jsonRecord(refs.partners.map((p) => [p.id, PartnerMapper.toJson(p)] as const)),
     };
   }
 }
 
-/** A page's JSON in pieces: `data` up to its last order, and the refs' objects. */
-interface PagePieces {
-  data: string[];
+/** A page's objects as JSON text: each order, and the refs' records. */
+interface PageJson {
+  orders: JsonText<Order>[];
   events: JsonText<Record<string, Event>>;
   partners: JsonText<Record<string, Partner>>;
 }

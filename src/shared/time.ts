@@ -2,6 +2,10 @@
  * Timestamps: stored as integer seconds since the epoch (UTC); shown in the
  * API as `YYYY-MM-DD HH:MM:SS` UTC (SPEC §1).
  */
+/** The times the API can write: 0000-01-01 00:00:00 to 9999-12-31 23:59:59 UTC. */
+export const MIN_SECONDS = -62_167_219_200;
+export const MAX_SECONDS = 253_402_300_799;
+
 const API_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(Z|[+-]\d{2}:?\d{2})?$/;
 
 function pad2(n: number): string {
@@ -40,7 +44,10 @@ export function parseOffsetMinutes(offset: string): number | undefined {
 
 /**
  * Parses a timestamp as the API writes it (`2019-07-25 14:56:16`, UTC) or as
- * ISO 8601 with `T` and an optional offset. Returns seconds since the epoch.
+ * ISO 8601 with `T` and an optional offset. Returns seconds since the epoch;
+ * undefined for a time the API could not write back (before year 0000 or
+ * after 9999 in UTC — SQLite's strftime, which writes the list, has no such
+ * years either).
  */
 export function parseTimestamp(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
@@ -58,5 +65,8 @@ export function parseTimestamp(value: unknown): number | undefined {
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const offset = m[7] === undefined ? 0 : parseOffsetMinutes(m[7]);
   if (offset === undefined) return undefined;
-  return utcMs(year, month - 1, day, hour, minute, second) / 1000 - offset * 60;
+  const seconds = utcMs(year, month - 1, day, hour, minute, second) / 1000 - offset * 60;
+  // an offset can carry a time past the years the API writes (four digits,
+  // UTC); the import's own fields cannot (their schema is UTC), other input can
+  return seconds < MIN_SECONDS || seconds > MAX_SECONDS ? undefined : seconds;
 }

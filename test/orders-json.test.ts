@@ -9,7 +9,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JsonWriter } from '../src/db/json.js';
+import { JsonWriter, type JsonSql } from '../src/db/json.js';
+import type { EventTable, PartnerTable } from '../src/db/types.js';
 import { EventMapper, OrderMapper, PartnerMapper } from '../src/orders/mappers.js';
 import { Partner, type Order } from '../src/orders/schemas.js';
 import { apiObjects, expectedEvent, expectedOrder, inSchemaOrder } from './support/api-objects.js';
@@ -38,6 +39,14 @@ describe('JSON written by SQLite', () => {
     return new Map(rows.map((r) => [r.id, r.json]));
   }
 
+  /** The rows put in `table` (emptied first), read back as the JSON SQLite writes for each, by id. */
+  async function writtenBack(table: 'events' | 'partners', rows: EventTable[] | PartnerTable[], json: JsonSql): Promise<Map<string, string>> {
+    await clearOrders(t.db, { catalog: true });
+    await t.db.kysely.insertInto(table).values(rows).execute();
+    const read = await t.db.kysely.selectFrom(table).select(['id', w.text(json).as('json')]).execute();
+    return new Map(read.map((r) => [r.id, r.json]));
+  }
+
   // distinct ids and numbers across a batch; ticket ids made distinct too
   const orders = fc
     .uniqueArray(order, { minLength: 1, maxLength: 15, selector: (o) => o.id })
@@ -63,10 +72,7 @@ describe('JSON written by SQLite', () => {
   it('an event is the JSON of its API object', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uniqueArray(event, { minLength: 1, maxLength: 20, selector: (e) => e.id }), async (events) => {
-        await clearOrders(t.db, { catalog: true });
-        await t.db.kysely.insertInto('events').values(events.map((e) => EventMapper.toRow(e))).execute();
-        const rows = await t.db.kysely.selectFrom('events').select(['events.id', w.text(EventMapper.json(w)).as('json')]).execute();
-        const json = new Map(rows.map((r) => [r.id, r.json]));
+        const json = await writtenBack('events', events.map((e) => EventMapper.toRow(e)), EventMapper.json(w));
         for (const e of events) expect(json.get(e.id)).toBe(JSON.stringify(expectedEvent(e)));
       }),
       { numRuns: 30 },
@@ -76,10 +82,7 @@ describe('JSON written by SQLite', () => {
   it('a partner is the JSON of its API object', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uniqueArray(partner, { minLength: 1, maxLength: 20, selector: (p) => p.id }), async (partners) => {
-        await clearOrders(t.db, { catalog: true });
-        await t.db.kysely.insertInto('partners').values(partners.map((p) => PartnerMapper.toRow(p))).execute();
-        const rows = await t.db.kysely.selectFrom('partners').select(['partners.id', w.text(PartnerMapper.json(w)).as('json')]).execute();
-        const json = new Map(rows.map((r) => [r.id, r.json]));
+        const json = await writtenBack('partners', partners.map((p) => PartnerMapper.toRow(p)), PartnerMapper.json(w));
         for (const p of partners) expect(json.get(p.id)).toBe(JSON.stringify(inSchemaOrder(p, Partner)));
       }),
       { numRuns: 30 },

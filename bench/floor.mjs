@@ -158,6 +158,8 @@ export function sqliteFloor(db) {
     return st;
   };
   const w = new JsonWriter();
+  const eventJson = EventMapper.json(w);
+  const partnerJson = PartnerMapper.json(w);
   const inMarks = (n) => Array(n).fill('?').join(',');
   const refJson = (table, json, n) => db.prepare(`SELECT id, ${w.sql(json)} AS json FROM ${table} WHERE id IN (${inMarks(n)})`);
   const jsonRefs = new Map();
@@ -182,8 +184,8 @@ export function sqliteFloor(db) {
         const tickets = { get length() { return orders.reduce((s, o) => s + JSON.parse(o.json).tickets.length, 0); } };
         if (orders.length === 0) return { total, orders, tickets, events: [], partners: [] };
         const { eventIds, partnerIds } = refIds(orders);
-        const events = prepRefJson('events', EventMapper.json(w), eventIds.length).all(eventIds);
-        const partners = prepRefJson('partners', PartnerMapper.json(w), partnerIds.length).all(partnerIds);
+        const events = prepRefJson('events', eventJson, eventIds.length).all(eventIds);
+        const partners = prepRefJson('partners', partnerJson, partnerIds.length).all(partnerIds);
         return { total, orders, tickets, events, partners };
       };
     },

@@ -53,7 +53,8 @@ export interface PageRefRows {
   partners: PartnerRow[];
 }
 
-export type OrdersPage = OrdersPageJson | OrdersPageRows;
+/** A page as the repository reads it, in the form its database is faster with. */
+export type PageRead = OrdersPageJson | OrdersPageRows;
 
 /** What an order's refs are found by. */
 interface RefIds {
@@ -221,7 +222,7 @@ export class OrdersRepository {
    * orders are read and the refs' statements are sent, with the refs still
    * on their way (`refs`).
    */
-  async page(partnerId: string, filters: OrderFilters, limit: number, offset: number | null): Promise<OrdersPage> {
+  async page(partnerId: string, filters: OrderFilters, limit: number, offset: number | null): Promise<PageRead> {
     const input = { partnerId, filters, limit, offset: offset ?? 0 };
     if (this.dialect === 'sqlite') {
       const [total, orders] = await Promise.all([this.count(partnerId, filters), offset === null ? [] : this.rows(this.pageJsonStatement, input)]);

@@ -185,9 +185,9 @@ export class OrdersRepository {
    */
   async count(partnerId: string, filters: OrderFilters): Promise<number> {
     const plan = planCount(filters.createdFrom, filters.createdTo);
-    const { rows } = await this.db.executeQuery(this.countStatement.compile({ partnerId, filters, plan }));
+    const [row] = await this.rows(this.countStatement, { partnerId, filters, plan });
     // numeric (a string) on PostgreSQL when the buckets take part
-    return Number(rows[0]!.n);
+    return Number(row!.n);
   }
 
   private countQuery({ partnerId, filters, plan }: CountInput) {

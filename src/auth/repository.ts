@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { NAMED } from '../db/database.js';
 import { StatementCache } from '../db/statements.js';
 import type { ApiKeyRow, Database } from '../db/types.js';
@@ -8,9 +8,7 @@ export class ApiKeysRepository {
   private readonly activeKey: StatementCache<{ tokenHash: string }, { partner_id: string }>;
 
   constructor(private readonly db: Kysely<Database>) {
-    this.activeKey = new StatementCache(({ tokenHash }) =>
-      this.db.selectFrom('api_keys').select('partner_id').where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).modifyFront(NAMED),
-    );
+    this.activeKey = new StatementCache(({ tokenHash }) => activeKeys(this.db, tokenHash).select('partner_id').modifyFront(NAMED));
   }
 
   /** The partner of an active (not revoked) key with this token hash. */
@@ -47,4 +45,14 @@ export class ApiKeysRepository {
     const row = await this.db.selectFrom('partners').select('id').where('id', '=', partnerId).executeTakeFirst();
     return row !== undefined;
   }
+}
+
+/**
+ * The active (not revoked) keys with this token hash: at most one. Also
+ * used inside another repository's read-only statement, `exists(...)` with
+ * the partner it reads for, so that the statement confirms the key itself
+ * (ApiKeysService.readAs) rather than a statement of its own.
+ */
+export function activeKeys(db: Kysely<Database>, tokenHash: string): SelectQueryBuilder<Database, 'api_keys', object> {
+  return db.selectFrom('api_keys').where('api_keys.token_hash', '=', tokenHash).where('api_keys.revoked_at', 'is', null);
 }

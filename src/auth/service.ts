@@ -1,4 +1,4 @@
-import { NotFoundError, UnauthorizedError } from '../shared/errors.js';
+import { KeyNotConfirmedError, NotFoundError, UnauthorizedError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { ApiKeysRepository } from './repository.js';
 import { TOKEN_PATTERN, hashToken, newToken } from './tokens.js';
@@ -34,26 +34,47 @@ export class ApiKeysService {
 
   /**
    * Runs read-only `work` for the key's partner, as authenticate() then work
-   * would, but without waiting for the key check first when the key was seen
-   * before: `work` starts at once for the partner the key had, while the key
-   * is checked in the database as on every request. Its result is returned
-   * only once the check confirms that partner; a key revoked since is refused
-   * (401) and what `work` read is dropped. Saves a round trip per request on
-   * PostgreSQL without weakening revocation (it still acts at once).
+   * would, but in one step when the key was seen before: `work` starts at
+   * once for the partner the key had, and is given the token hash, which its
+   * statements confirm as they read (one of them also asks `exists` of
+   * activeKeys(): no statement of its own for the key, no round trip first).
+   * Its result counts only if they confirmed it: otherwise it throws
+   * KeyNotConfirmedError, and a lookup decides — a key revoked since is
+   * refused (401) and what `work` read is dropped. Revocation still acts at
+   * once. Any other failure of the guessed work (a 400) is reported only
+   * after a lookup: an unknown or revoked key gets its 401 first.
    */
-  async readAs<T>(header: string | undefined, work: (partnerId: string) => Promise<T>): Promise<T> {
+  async readAs<T>(header: string | undefined, work: (partnerId: string, keyHash?: string) => Promise<T>): Promise<T> {
     const hash = tokenHash(header);
     if (hash === undefined) throw new UnauthorizedError(UNKNOWN_KEY);
     const guess = this.seen.get(hash);
-    const ahead = guess === undefined ? undefined : work(guess);
-    // its failure matters only if its result is used
-    ahead?.catch(() => undefined);
+    if (guess === undefined) return work(await this.lookUp(hash));
+    try {
+      const result = await work(guess, hash);
+      this.remember(hash, guess);
+      return result;
+    } catch (err) {
+      const partner = await this.lookUp(hash);
+      if (partner === guess && !(err instanceof KeyNotConfirmedError)) throw err;
+      return work(partner);
+    }
+  }
+
+  /** The partner of the key with this hash (remembered for readAs); 401 when it is no active key. */
+  private async lookUp(hash: string): Promise<string> {
     const partner = await this.repository.activePartnerByHash(hash);
+    if (partner === undefined) {
+      this.seen.delete(hash);
+      throw new UnauthorizedError(UNKNOWN_KEY);
+    }
+    this.remember(hash, partner);
+    return partner;
+  }
+
+  private remember(hash: string, partner: string): void {
     this.seen.delete(hash);
-    if (partner === undefined) throw new UnauthorizedError(UNKNOWN_KEY);
     this.seen.set(hash, partner);
     if (this.seen.size > REMEMBERED_KEYS) this.seen.delete(this.seen.keys().next().value as string);
-    return ahead !== undefined && partner === guess ? ahead : work(partner);
   }
 
   /** Creates a key; the token is returned once and only its hash is kept. */

@@ -10,6 +10,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { activeKeys } from '../auth/repository.js';
 import { NAMED, type Dialect } from '../db/database.js';
 import { columnsOf, ORDER_TYPES, TICKET_TYPES } from '../db/columns.js';
 import { JsonWriter } from '../db/json.js';
@@ -22,10 +23,16 @@ import type { OrderFilters } from './filters.js';
 import { EventMapper, OrderMapper, PartnerMapper } from './mappers.js';
 import type { Event, Order, Partner } from './schemas.js';
 
-/** A page as SQLite writes it: each order's JSON (tickets included) and each ref's. */
-export interface OrdersPageJson {
-  form: 'json';
+/** What every page read holds. */
+interface PageCommon {
   total: number;
+  /** false when the page was read with a key hash that is no active key of the partner: nothing else read counts */
+  keyActive: boolean;
+}
+
+/** A page as SQLite writes it: each order's JSON (tickets included) and each ref's. */
+export interface OrdersPageJson extends PageCommon {
+  form: 'json';
   orders: (RefIds & { json: JsonText<Order> })[];
   events: RefJson<Event>[];
   partners: RefJson<Partner>[];
@@ -38,9 +45,8 @@ export interface RefJson<T> {
 }
 
 /** A page as read from PostgreSQL: rows; the refs still being read when it is returned. */
-export interface OrdersPageRows {
+export interface OrdersPageRows extends PageCommon {
   form: 'rows';
-  total: number;
   orders: OrderRow[];
   /** the caller can work on the orders meanwhile */
   refs: Promise<PageRefRows>;
@@ -81,6 +87,8 @@ interface CountInput {
   partnerId: string;
   filters: OrderFilters;
   plan: CountPlan;
+  /** the count statement also answers whether this is an active key of the partner */
+  keyHash?: string;
 }
 interface PageInput {
   partnerId: string;
@@ -88,13 +96,18 @@ interface PageInput {
   limit: number;
   offset: number;
 }
+/** The count; with a key hash, whether it is an active key of the partner (boolean on PostgreSQL, 0/1 on SQLite). */
+interface CountRow {
+  n: number | string;
+  key_active?: boolean | number;
+}
 interface IdsInput {
   ids: string[];
 }
 
 export class OrdersRepository {
   // The list's statements, compiled once per shape of their input rather than on every request.
-  private readonly countStatement: StatementCache<CountInput, { n: number | string }>;
+  private readonly countStatement: StatementCache<CountInput, CountRow>;
   // SQLite: the page and its refs as JSON
   private readonly pageJsonStatement: StatementCache<PageInput, OrdersPageJson['orders'][number]>;
   private readonly eventsJsonStatement: StatementCache<IdsInput, RefJson<Event>>;
@@ -183,14 +196,14 @@ export class OrdersRepository {
    * the pre-aggregated buckets of the whole months in the range plus an exact
    * count of the partial months at its edges (counts.ts).
    */
-  async count(partnerId: string, filters: OrderFilters): Promise<number> {
+  async count(partnerId: string, filters: OrderFilters, keyHash?: string): Promise<{ total: number; keyActive: boolean }> {
     const plan = planCount(filters.createdFrom, filters.createdTo);
-    const [row] = await this.rows(this.countStatement, { partnerId, filters, plan });
+    const [row] = await this.rows(this.countStatement, { partnerId, filters, plan, keyHash });
     // numeric (a string) on PostgreSQL when the buckets take part
-    return Number(row!.n);
+    return { total: Number(row!.n), keyActive: keyHash === undefined || Boolean(row!.key_active) };
   }
 
-  private countQuery({ partnerId, filters, plan }: CountInput) {
+  private countQuery({ partnerId, filters, plan, keyHash }: CountInput) {
     const parts = plan.exact.map(
       (range) =>
         sql`(${this.visible(partnerId, { ...filters, createdFrom: range.from, createdTo: range.to }).select((eb) => eb.fn.countAll().as('n'))})`,
@@ -208,7 +221,13 @@ export class OrdersRepository {
       // SUM over no rows is NULL
       parts.push(sql`coalesce((${q}), 0)`);
     }
-    return this.db.selectNoFrom(sql<number | string>`${sql.join(parts, sql` + `)}`.as('n')).modifyFront(NAMED);
+    const count = this.db.selectNoFrom(sql<number | string>`${sql.join(parts, sql` + `)}`.as('n'));
+    // the key check of ApiKeysService.readAs, in a statement the list runs anyway
+    return (
+      keyHash === undefined
+        ? count
+        : count.select((eb) => eb.exists(activeKeys(this.db, keyHash).select('api_keys.id').where('api_keys.partner_id', '=', partnerId)).as('key_active'))
+    ).modifyFront(NAMED);
   }
 
   /**
@@ -220,22 +239,28 @@ export class OrdersRepository {
    * the page plans ~0.7 ms slower than these small lookups, which run side
    * by side; docs/BENCHMARKS.md). The rows page is returned as soon as its
    * orders are read and the refs' statements are sent, with the refs still
-   * on their way (`refs`).
+   * on their way (`refs`). With `keyHash`, the count statement also
+   * confirms that it is an active key of the partner (ApiKeysService.readAs):
+   * `keyActive`.
    */
-  async page(partnerId: string, filters: OrderFilters, limit: number, offset: number | null): Promise<PageRead> {
+  async page(partnerId: string, filters: OrderFilters, limit: number, offset: number | null, keyHash?: string): Promise<PageRead> {
     const input = { partnerId, filters, limit, offset: offset ?? 0 };
     if (this.dialect === 'sqlite') {
-      const [total, orders] = await Promise.all([this.count(partnerId, filters), offset === null ? [] : this.rows(this.pageJsonStatement, input)]);
-      if (orders.length === 0) return { form: 'json', total, orders, events: [], partners: [] };
+      const [counted, orders] = await Promise.all([
+        this.count(partnerId, filters, keyHash),
+        offset === null ? [] : this.rows(this.pageJsonStatement, input),
+      ]);
+      // an unconfirmed key: nothing more is read, nothing read is returned
+      if (orders.length === 0 || !counted.keyActive) return { form: 'json', ...counted, orders: [], events: [], partners: [] };
       const { eventIds, partnerIds } = refIds(orders);
       const [events, partners] = await Promise.all([
         this.rows(this.eventsJsonStatement, { ids: eventIds }),
         this.rows(this.partnersJsonStatement, { ids: partnerIds }),
       ]);
-      return { form: 'json', total, orders, events, partners };
+      return { form: 'json', ...counted, orders, events, partners };
     }
-    const [total, orders] = await Promise.all([this.count(partnerId, filters), offset === null ? [] : this.rows(this.pageStatement, input)]);
-    if (orders.length === 0) return { form: 'rows', total, orders, refs: NO_REFS };
+    const [counted, orders] = await Promise.all([this.count(partnerId, filters, keyHash), offset === null ? [] : this.rows(this.pageStatement, input)]);
+    if (orders.length === 0 || !counted.keyActive) return { form: 'rows', ...counted, orders: [], refs: NO_REFS };
     const refs = this.refs(orders);
     // awaited by the caller; this only keeps a failure meanwhile from counting as unhandled
     refs.catch(() => undefined);
@@ -243,7 +268,7 @@ export class OrdersRepository {
     // to go out: pg's pool hands out its connections on a later tick, so
     // work the caller did right away would delay sending them.
     await nextTurn();
-    return { form: 'rows', total, orders, refs };
+    return { form: 'rows', ...counted, orders, refs };
   }
 
   private async refs(orders: OrderRow[]): Promise<PageRefRows> {

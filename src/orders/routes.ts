@@ -43,12 +43,12 @@ export function orderRoutes(app: FastifyInstance, service: OrdersService, keys: 
         querystring: ListQuery,
         response: { 200: OrdersPage, 400: ErrorBody, 401: ErrorBody },
       },
-      // read-only: the page is read while the key is checked (readAs)
+      // read-only: the page's statements check the key as they read (readAs)
       config: { checksKeyItself: true },
     },
     async (request, reply) => {
-      const page = await keys.readAs(request.headers.authorization, (partnerId) =>
-        service.list(partnerId, request.query as Record<string, unknown>),
+      const page = await keys.readAs(request.headers.authorization, (partnerId, keyHash) =>
+        service.list(partnerId, request.query as Record<string, unknown>, keyHash),
       );
       // The service writes the page as JSON text (orders/mappers.ts), not
       // the schema's fast-json-stringify; sent as a Buffer, which spares

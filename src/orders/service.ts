@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../shared/errors.js';
+import { InvalidRequestError, KeyNotConfirmedError } from '../shared/errors.js';
 import { flat, jsonRecord, type JsonPieces, type JsonText } from '../shared/json.js';
 import { pageOffset, parseOrderFilters, parsePaging } from './filters.js';
 import { EventMapper, OrderMapper, PartnerMapper, TicketMapper } from './mappers.js';
@@ -13,15 +13,18 @@ export class OrdersService {
    * object. The answer is the page as JSON text (mappers.ts says why), in
    * pieces: one per order, then the rest (jsonBytes encodes them). SQLite
    * writes each object's JSON itself; from PostgreSQL's rows it is written
-   * here (repository.ts says why).
+   * here (repository.ts says why). With `keyHash` the list's statements
+   * confirm it is an active key of the partner (ApiKeysService.readAs) and
+   * KeyNotConfirmedError is thrown if not.
    */
-  async list(partnerId: string, query: Record<string, unknown>): Promise<JsonPieces<OrdersPage>> {
+  async list(partnerId: string, query: Record<string, unknown>, keyHash?: string): Promise<JsonPieces<OrdersPage>> {
     const errors: string[] = [];
     const { filters } = parseOrderFilters(query, errors);
     const { page, pageSize } = parsePaging(query, errors);
     if (errors.length > 0) throw new InvalidRequestError(errors);
 
-    const read = await this.repository.page(partnerId, filters, pageSize, pageOffset({ page, pageSize }));
+    const read = await this.repository.page(partnerId, filters, pageSize, pageOffset({ page, pageSize }), keyHash);
+    if (!read.keyActive) throw new KeyNotConfirmedError();
     const { orders, events, partners } = read.form === 'json' ? this.fromJson(read) : await this.fromRows(read);
     const pieces: string[] = ['{"data":['];
     for (let i = 0; i < orders.length; i++) pieces.push(i === 0 ? orders[i]! : `,${orders[i]}`);

@@ -68,3 +68,16 @@ export class RateLimitedError extends DomainError {
     super(reason);
   }
 }
+
+/**
+ * Not a DomainError and never an answer: a read that was to confirm the API
+ * key it read for (ApiKeysService.readAs) found that key not active for its
+ * partner. readAs catches it and lets a lookup of the key decide; one that
+ * escaped would be answered as a bare 500.
+ */
+export class KeyNotConfirmedError extends Error {
+  constructor() {
+    super('the API key was not confirmed by the read');
+    this.name = 'KeyNotConfirmedError';
+  }
+}

@@ -41,4 +41,29 @@ describe('named statements (postgres)', () => {
     expect(await name('b')).toEqual({ id: 'b' });
     expect(await name('c')).toBeUndefined();
   });
+
+  // db.lists (the list's statements): its connections use a prepared
+  // statement's generic plan from the first execution; PostgreSQL would
+  // otherwise plan a statement with LIMIT/OFFSET parameters on every call.
+  it('the lists pool runs named statements with their generic plan; the main pool plans them per call', async () => {
+    const page = (k: Db['kysely'], limit: number) =>
+      k.selectFrom('partners').select('id').where('id', '>', '').orderBy('id').limit(limit).offset(0).modifyFront(NAMED).execute();
+    const plans = async (k: Db['kysely']) => {
+      const { rows } = await sql<{ generic: number; custom: number }>`
+        select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where statement like '%"partners"%limit%'`.execute(k);
+      return rows;
+    };
+    const fresh = openDb(t.url, { poolSize: 1 });
+    try {
+      for (let i = 0; i < 7; i++) {
+        await page(fresh.lists, 2);
+        await page(fresh.kysely, 2);
+      }
+      expect(await plans(fresh.lists)).toEqual([{ generic: 7, custom: 0 }]);
+      // PostgreSQL's own choice: the generic plan looks costlier with LIMIT unknown, so it keeps planning
+      expect(await plans(fresh.kysely)).toEqual([{ generic: 0, custom: 7 }]);
+    } finally {
+      await fresh.close();
+    }
+  });
 });

@@ -10,6 +10,13 @@ export type Dialect = 'sqlite' | 'postgres';
 
 export interface Db {
   readonly kysely: Kysely<Database>;
+  /**
+   * For the list's statements, all NAMED and read-only. On PostgreSQL a pool
+   * of its own whose connections run every prepared statement with its
+   * generic plan from the first execution (plan_cache_mode =
+   * force_generic_plan; genericPlans below says why); on SQLite `kysely`.
+   */
+  readonly lists: Kysely<Database>;
   readonly dialect: Dialect;
   /** the DATABASE_URL it was opened from (a second connection may be opened to it) */
   readonly url: string;
@@ -115,16 +122,44 @@ export function openDb(url: string, options: { poolSize?: number; readonly?: boo
   if (dialect === 'sqlite') {
     const database = openSqlite(url, { readonly: options.readonly ?? false });
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepingStatements(database) }) });
-    return { kysely, dialect, url, close: () => kysely.destroy() };
+    return { kysely, lists: kysely, dialect, url, close: () => kysely.destroy() };
   }
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-  // An idle client's error (server restart) must not crash the process; the
-  // next query reports it through the normal path.
-  pool.on('error', () => undefined);
-  // pg-cursor lets Kysely's .stream() read big results in chunks (exports).
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingStatements(pool, options.namedStatements), cursor: Cursor }) });
-  return { kysely, dialect, url, close: () => kysely.destroy() };
+  const kyselyOver = (pool: pg.Pool) => {
+    // An idle client's error (server restart) must not crash the process; the
+    // next query reports it through the normal path.
+    pool.on('error', () => undefined);
+    // pg-cursor lets Kysely's .stream() read big results in chunks (exports).
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingStatements(pool, options.namedStatements), cursor: Cursor }) });
+  };
+  const max = options.poolSize ?? 10;
+  const kysely = kyselyOver(new pg.Pool({ connectionString: url, max }));
+  // pg opens a pool's connections when first needed: none for a process that lists nothing
+  const lists = kyselyOver(new pg.Pool({ connectionString: url, max, options: genericPlans }));
+  return {
+    kysely,
+    lists,
+    dialect,
+    url,
+    close: async () => {
+      await Promise.all([kysely.destroy(), lists.destroy()]);
+    },
+  };
 }
+
+/**
+ * The lists pool's connection setting. A prepared statement with parameters
+ * is planned for its values (a custom plan) on its first five executions;
+ * after that PostgreSQL keeps one generic plan only if it does not look
+ * costlier than those. With LIMIT and OFFSET as parameters the generic plan
+ * must assume a tenth of the rows are wanted, looks far costlier, and the
+ * page statement was planned anew on every request: 0.37–0.44 ms against
+ * 0.28 ms with its generic plan (1M orders; deep page 3.9 vs 3.4 ms). The
+ * generic plan is the same plan (the index in order, then the orders by
+ * key) — measured for every list query (docs/BENCHMARKS.md). Only on the
+ * lists pool: other statements, whose best plan may depend on the values
+ * (exports' ranges), keep PostgreSQL's choice.
+ */
+const genericPlans = '-c plan_cache_mode=force_generic_plan';
 
 export async function ping(db: Db): Promise<void> {
   await sql`select 1`.execute(db.kysely);

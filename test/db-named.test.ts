@@ -62,6 +62,9 @@ describe('named statements (postgres)', () => {
       expect(await plans(fresh.lists)).toEqual([{ generic: 7, custom: 0 }]);
       // PostgreSQL's own choice: the generic plan looks costlier with LIMIT unknown, so it keeps planning
       expect(await plans(fresh.kysely)).toEqual([{ generic: 0, custom: 7 }]);
+      // each statement of db.lists checks out a connection of its own: a transaction there would be split
+      await expect(fresh.lists.transaction().execute(async (trx) => page(trx, 2))).rejects.toThrow(/no transactions/);
+      expect(await page(fresh.lists, 1)).toHaveLength(1);
     } finally {
       await fresh.close();
     }

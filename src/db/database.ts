@@ -11,10 +11,12 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   /**
-   * For the list's statements, all NAMED and read-only. On PostgreSQL a pool
-   * of its own whose connections run every prepared statement with its
-   * generic plan from the first execution (plan_cache_mode =
-   * force_generic_plan; genericPlans below says why); on SQLite `kysely`.
+   * For the list's statements, all NAMED, read-only and single. On
+   * PostgreSQL a pool of its own whose connections run every prepared
+   * statement with its generic plan from the first execution (plan_cache_mode
+   * = force_generic_plan; genericPlans below says why), each statement on a
+   * connection checked out for it alone (statementPerCheckout: no
+   * transactions there); on SQLite `kysely`.
    */
   readonly lists: Kysely<Database>;
   readonly dialect: Dialect;
@@ -190,7 +192,8 @@ export function openDb(url: string, options: { poolSize?: number; readonly?: boo
  * page statement was planned anew on every request: 0.37–0.44 ms against
  * 0.28 ms with its generic plan (1M orders; deep page 3.9 vs 3.4 ms). The
  * generic plan is the same plan (the index in order, then the orders by
- * key) — measured for every list query (docs/BENCHMARKS.md). Only on the
+ * key) — the list's answers identical for every bench query
+ * (docs/DECISIONS.md). Only on the
  * lists pool: other statements, whose best plan may depend on the values
  * (exports' ranges), keep PostgreSQL's choice.
  */

@@ -5,9 +5,8 @@
 //   2. repository     — OrdersRepository.page(): the list's statements through Kysely (on SQLite
 //                       they write the JSON, so this layer holds that work and the next one little)
 //   3. service        — OrdersService.list(): + parsing the parameters and writing (PostgreSQL) or
-//                       putting together (SQLite) the page as JSON text
-//   4. + bytes        — + encoding that text into a Buffer (jsonBytes), as the route does
-//   5. inject         — the whole Fastify request (auth lookup, hooks, metrics, routing), app.inject()
+//                       putting together (SQLite) the page's JSON bytes, which the route sends
+//   4. inject         — the whole Fastify request (auth lookup, hooks, metrics, routing), app.inject()
 // Usage: node bench/breakdown.mjs <DATABASE_URL> <partner id> [query string] [--ms 3000]
 // Needs `npm run build` and a dataset from `npm run bench`.
 import Database from 'better-sqlite3';
@@ -20,7 +19,6 @@ import { ApiKeysRepository } from '../dist/auth/repository.js';
 import { ApiKeysService } from '../dist/auth/service.js';
 import { OrdersRepository } from '../dist/orders/repository.js';
 import { OrdersService } from '../dist/orders/service.js';
-import { jsonBytes } from '../dist/shared/json.js';
 import { pageOffset, parseOrderFilters, parsePaging } from '../dist/orders/filters.js';
 import { inList, lit, pgFloor, sqliteFloor } from './floor.mjs';
 
@@ -76,8 +74,7 @@ const layers = [
       if (read.form === 'rows') await read.refs;
     },
   ],
-  ['service (+ params, writing JSON text)', () => service.list(partner, query)],
-  ['+ bytes (the route)', async () => jsonBytes(await service.list(partner, query))],
+  ['service (+ params, writing the JSON bytes)', () => service.list(partner, query)],
   ['inject (Fastify, auth, hooks)', () => app.inject({ url: path, headers: { authorization: `key ${token}` } })],
 ];
 

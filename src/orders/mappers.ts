@@ -2,21 +2,20 @@
  * Rows <-> API objects: the one place per object where the storage shape
  * (seconds, minor units, 0/1, JSON text) meets the API shape (SPEC §5).
  *
- * Towards the API each object is written as JSON text straight from its row,
+ * Towards the API each object is written as JSON straight from its row,
  * keys in the schema's order, rather than built as an object and passed to
  * JSON.stringify: the list's answer is the hot path, and this spares an
  * object per order, ticket and ref plus a parse and re-stringify of every
  * stored JSON column (docs/DECISIONS.md). Two writers per object, the same
- * text (the property tests hold both to JSON.stringify):
+ * JSON (the property tests hold both to JSON.stringify):
  *  - json(): SQL expressions (db/json.ts) with which SQLite writes the text
  *    in its statements — faster than reading the rows into JavaScript;
- *  - toJson(): JavaScript, from rows read from PostgreSQL, where the
- *    database writing it measured slower (docs/DECISIONS.md).
+ *  - write(): JavaScript, from rows read from PostgreSQL (where the
+ *    database writing it measured slower, docs/DECISIONS.md), straight into
+ *    UTF-8 bytes (shared/json.ts says why).
  * Stored JSON columns (promocodes, seats, sets_values, …) were written by
  * toRows with JSON.stringify, and JSON.stringify(JSON.parse(s)) === s for
- * such text, so they are spliced in as they are. Strings from rows are
- * escaped as JSON.stringify does; numbers, money and timestamps are
- * formatted and need no escaping.
+ * such text, so they are spliced in as they are.
  */
 import type {
   EventRow,
@@ -30,9 +29,9 @@ import type {
   TicketRow,
 } from '../db/types.js';
 import type { JsonMember, JsonSql, JsonWriter } from '../db/json.js';
-import { formatMoney, parseMoney } from '../shared/money.js';
-import { jsonArray, jsonString, jsonStringOrNull, type JsonText } from '../shared/json.js';
-import { formatTimestamp, parseTimestamp } from '../shared/time.js';
+import { parseMoney } from '../shared/money.js';
+import { ascii, type JsonBytes } from '../shared/json.js';
+import { parseTimestamp } from '../shared/time.js';
 import type { Customer, Event, Order, Partner, Ticket } from './schemas.js';
 
 /** Inputs reaching toRow() were validated against the schemas, so these cannot fail. */
@@ -43,6 +42,75 @@ function seconds(value: string): number {
   return parseTimestamp(value)!;
 }
 
+const CLOSE = 0x7d; // }
+const COMMA = 0x2c;
+
+/** The constant parts of the objects' JSON, in the schema's key order, encoded once. */
+const K = {
+  null: ascii('null'),
+  partner: { id: ascii('{"id":'), name: ascii(',"name":') },
+  event: {
+    id: ascii('{"id":'),
+    org: ascii(',"org":'),
+    title: ascii(',"title":{"text":'),
+    desc: ascii(',"desc":'),
+    start: ascii('},"lifetime":{"start":'),
+    finish: ascii(',"finish":'),
+    status: ascii('},"status":'),
+    timezone: ascii(',"timezone":'),
+  },
+  ticket: {
+    id: ascii('{"id":'),
+    number: ascii(',"number":'),
+    serial: ascii(',"serial":'),
+    barcode: ascii(',"barcode":'),
+    set: ascii(',"set":'),
+    status: ascii(',"status":'),
+    price: ascii(',"price":'),
+    seat: ascii(',"seat":'),
+  },
+  values: { discount: ascii(',"discount":'), nominal: ascii(',"nominal":'), extra: ascii(',"extra":'), full: ascii(',"full":') },
+  order: {
+    id: ascii('{"id":'),
+    number: ascii(',"number":'),
+    code: ascii(',"code":'),
+    status: ascii(',"status":'),
+    createdAt: ascii(',"created_at":'),
+    doneAt: ascii(',"done_at":'),
+    expiredAfter: ascii(',"expired_after":'),
+    event: ascii(',"event":'),
+    org: ascii(',"org":'),
+    vendor: ascii(',"vendor":'),
+    origin: ascii(',"origin":'),
+    promocodes: ascii(',"promocodes":'),
+    invitation: ascii(',"settings":{"invitation":'),
+    sendTickets: ascii(',"send_tickets":'),
+    subscribeAgree: ascii(',"subscribe_agree":'),
+    customerName: ascii(',"customer":{"name":'),
+    customerEmail: ascii(',"email":'),
+    customerPhone: ascii(',"phone":'),
+    customerLang: ascii(',"lang":'),
+    tickets: ascii('},"tickets":['),
+    values: ascii('],"values":{"price":'),
+    setsValues: ascii(',"sets_values":'),
+    viralPromocodes: ascii(',"viral_promocodes":'),
+    vendorData: ascii('},"vendor_data":'),
+  },
+};
+
+/** The five money values of an order or a ticket, from the price's value on (its key already written). */
+function writeValues(w: JsonBytes, row: Pick<OrderRow, 'price' | 'discount' | 'nominal' | 'extra' | 'full_value'>): void {
+  w.money(row.price);
+  w.raw(K.values.discount);
+  w.money(row.discount);
+  w.raw(K.values.nominal);
+  w.money(row.nominal);
+  w.raw(K.values.extra);
+  w.money(row.extra);
+  w.raw(K.values.full);
+  w.money(row.full_value);
+}
+
 export const PartnerMapper = {
   /** The partner's JSON, written by SQLite from a `partners` row. */
   json(w: JsonWriter): JsonSql {
@@ -51,8 +119,12 @@ export const PartnerMapper = {
       { key: 'name', value: w.string('partners.name') },
     ]);
   },
-  toJson(row: PartnerRow): JsonText<Partner> {
-    return `{"id":${jsonString(row.id)},"name":${jsonString(row.name)}}`;
+  write(w: JsonBytes, row: PartnerRow): void {
+    w.raw(K.partner.id);
+    w.string(row.id);
+    w.raw(K.partner.name);
+    w.string(row.name);
+    w.byte(CLOSE);
   },
   toRow(partner: Partner): PartnerTable {
     return { id: partner.id, name: partner.name };
@@ -83,13 +155,24 @@ export const EventMapper = {
       { key: 'timezone', value: w.string('events.timezone') },
     ]);
   },
-  toJson(row: EventRow): JsonText<Event> {
-    return (
-      `{"id":${jsonString(row.id)},"org":${jsonString(row.org_id)},` +
-      `"title":{"text":${jsonString(row.title_text)},"desc":${jsonStringOrNull(row.title_desc)}},` +
-      `"lifetime":{"start":"${formatTimestamp(row.start_at)}","finish":"${formatTimestamp(row.finish_at)}"},` +
-      `"status":${jsonString(row.status)},"timezone":${jsonString(row.timezone)}}`
-    );
+  write(w: JsonBytes, row: EventRow): void {
+    w.raw(K.event.id);
+    w.string(row.id);
+    w.raw(K.event.org);
+    w.string(row.org_id);
+    w.raw(K.event.title);
+    w.string(row.title_text);
+    w.raw(K.event.desc);
+    w.stringOrNull(row.title_desc);
+    w.raw(K.event.start);
+    w.timestamp(row.start_at);
+    w.raw(K.event.finish);
+    w.timestamp(row.finish_at);
+    w.raw(K.event.status);
+    w.string(row.status);
+    w.raw(K.event.timezone);
+    w.string(row.timezone);
+    w.byte(CLOSE);
   },
   toRow(event: Event): EventTable {
     return {
@@ -131,15 +214,34 @@ export const TicketMapper = {
       { key: 'seat', value: w.stored('tickets.seat'), when: 'tickets.seat IS NOT NULL' },
     ]);
   },
-  toJson(row: TicketRow): JsonText<Ticket> {
-    return (
-      `{"id":${jsonString(row.id)},"number":${row.number},"serial":${jsonString(row.serial)},` +
-      `"barcode":${jsonStringOrNull(row.barcode)},"set":${jsonString(row.set_id)},"status":${jsonString(row.status)},` +
-      `"price":"${formatMoney(row.price)}","discount":"${formatMoney(row.discount)}","nominal":"${formatMoney(row.nominal)}",` +
-      `"extra":"${formatMoney(row.extra)}","full":"${formatMoney(row.full_value)}"` +
-      // no seat: the key is absent, as it was in the imported ticket
-      `${row.seat === null ? '' : `,"seat":${row.seat}`}}`
-    );
+  write(w: JsonBytes, row: TicketRow): void {
+    w.raw(K.ticket.id);
+    w.string(row.id);
+    w.raw(K.ticket.number);
+    w.integer(row.number);
+    w.raw(K.ticket.serial);
+    w.string(row.serial);
+    w.raw(K.ticket.barcode);
+    w.stringOrNull(row.barcode);
+    w.raw(K.ticket.set);
+    w.string(row.set_id);
+    w.raw(K.ticket.status);
+    w.string(row.status);
+    w.raw(K.ticket.price);
+    writeValues(w, row);
+    // no seat: the key is absent, as it was in the imported ticket
+    if (row.seat !== null) {
+      w.raw(K.ticket.seat);
+      w.json(row.seat);
+    }
+    w.byte(CLOSE);
+  },
+  /** An order's tickets, comma-separated: the inside of its `tickets` array. */
+  writeList(w: JsonBytes, rows: readonly TicketRow[]): void {
+    for (let i = 0; i < rows.length; i++) {
+      if (i > 0) w.byte(COMMA);
+      TicketMapper.write(w, rows[i]!);
+    }
   },
   toRow(ticket: Ticket, orderId: string, position: number): NewTicketRow {
     return {
@@ -220,43 +322,76 @@ export const OrderMapper = {
       { key: 'vendor_data', value: w.stored('orders.vendor_data') },
     ]);
   },
-  toJson(row: OrderRow, tickets: readonly JsonText<Ticket>[]): JsonText<Order> {
-    return OrderMapper.withTickets(OrderMapper.toJsonAround(row), tickets);
-  },
-
-  /** The order's JSON text from toJsonAround's parts and its tickets. */
-  withTickets([head, tail]: readonly [head: string, tail: string], tickets: readonly JsonText<Ticket>[]): JsonText<Order> {
-    return head + jsonArray(tickets) + tail;
+  /** The order's JSON with its tickets (rows by position). */
+  write(w: JsonBytes, row: OrderRow, tickets: readonly TicketRow[]): void {
+    OrderMapper.writeHead(w, row);
+    TicketMapper.writeList(w, tickets);
+    OrderMapper.writeTail(w, row);
   },
 
   /**
-   * The order's JSON text without its tickets: before (ending in
-   * `"tickets":`) and after the tickets array. The list writes these while
-   * the tickets are still being read (OrdersService.list).
+   * The order's JSON before its tickets, up to `"tickets":[`. The list
+   * writes it, and writeTail's part, while the tickets are still being read
+   * (OrdersService.list).
    */
-  toJsonAround(row: OrderRow): readonly [head: string, tail: string] {
+  writeHead(w: JsonBytes, row: OrderRow): void {
+    w.raw(K.order.id);
+    w.string(row.id);
+    w.raw(K.order.number);
+    w.integer(row.number);
+    w.raw(K.order.code);
+    w.stringOrNull(row.code);
+    w.raw(K.order.status);
+    w.string(row.status);
+    w.raw(K.order.createdAt);
+    w.timestamp(row.created_at);
+    w.raw(K.order.doneAt);
+    if (row.done_at === null) w.raw(K.null);
+    else w.timestamp(row.done_at);
+    w.raw(K.order.expiredAfter);
+    w.timestamp(row.expired_after);
+    w.raw(K.order.event);
+    w.string(row.event_id);
+    w.raw(K.order.org);
+    w.string(row.org_id);
+    w.raw(K.order.vendor);
+    w.stringOrNull(row.vendor_id);
+    w.raw(K.order.origin);
+    w.string(row.origin);
+    w.raw(K.order.promocodes);
+    w.json(row.promocodes);
+    w.raw(K.order.invitation);
+    w.boolean(row.invitation === 1);
+    w.raw(K.order.sendTickets);
+    w.boolean(row.send_tickets === 1);
+    w.raw(K.order.subscribeAgree);
+    w.boolean(row.subscribe_agree === 1);
     // settings.customer only for an order with customer data (SPEC §5)
-    const customer =
-      row.has_customer === 1
-        ? `,"customer":{"name":${jsonStringOrNull(row.customer_name)},"email":${jsonStringOrNull(row.customer_email)},` +
-          `"phone":${jsonStringOrNull(row.customer_phone)},"lang":${jsonStringOrNull(row.customer_lang)}}`
-        : '';
-    const head =
-      `{"id":${jsonString(row.id)},"number":${row.number},"code":${jsonStringOrNull(row.code)},"status":${jsonString(row.status)},` +
-      `"created_at":"${formatTimestamp(row.created_at)}",` +
-      `"done_at":${row.done_at === null ? 'null' : `"${formatTimestamp(row.done_at)}"`},` +
-      `"expired_after":"${formatTimestamp(row.expired_after)}",` +
-      `"event":${jsonString(row.event_id)},"org":${jsonString(row.org_id)},"vendor":${jsonStringOrNull(row.vendor_id)},` +
-      `"origin":${jsonString(row.origin)},"promocodes":${row.promocodes},` +
-      `"settings":{"invitation":${row.invitation === 1},"send_tickets":${row.send_tickets === 1},` +
-      `"subscribe_agree":${row.subscribe_agree === 1}${customer}},` +
-      `"tickets":`;
-    const tail =
-      `,"values":{"price":"${formatMoney(row.price)}","discount":"${formatMoney(row.discount)}","nominal":"${formatMoney(row.nominal)}",` +
-      `"extra":"${formatMoney(row.extra)}","full":"${formatMoney(row.full_value)}",` +
-      `"sets_values":${row.sets_values},"viral_promocodes":${row.viral_promocodes}},` +
-      `"vendor_data":${row.vendor_data}}`;
-    return [head, tail];
+    if (row.has_customer === 1) {
+      w.raw(K.order.customerName);
+      w.stringOrNull(row.customer_name);
+      w.raw(K.order.customerEmail);
+      w.stringOrNull(row.customer_email);
+      w.raw(K.order.customerPhone);
+      w.stringOrNull(row.customer_phone);
+      w.raw(K.order.customerLang);
+      w.stringOrNull(row.customer_lang);
+      w.byte(CLOSE);
+    }
+    w.raw(K.order.tickets);
+  },
+
+  /** The order's JSON after its tickets, from the array's `]`. */
+  writeTail(w: JsonBytes, row: OrderRow): void {
+    w.raw(K.order.values);
+    writeValues(w, row);
+    w.raw(K.order.setsValues);
+    w.json(row.sets_values);
+    w.raw(K.order.viralPromocodes);
+    w.json(row.viral_promocodes);
+    w.raw(K.order.vendorData);
+    w.json(row.vendor_data);
+    w.byte(CLOSE);
   },
 
   toRows(order: Order): OrderRows {

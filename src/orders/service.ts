@@ -1,23 +1,23 @@
 import { InvalidRequestError, KeyNotConfirmedError } from '../shared/errors.js';
-import { flat, jsonRecord, type JsonPieces, type JsonText } from '../shared/json.js';
+import type { TicketRow } from '../db/types.js';
+import { ascii, JsonBytes, type JsonBody } from '../shared/json.js';
 import { pageOffset, parseOrderFilters, parsePaging } from './filters.js';
 import { EventMapper, OrderMapper, PartnerMapper, TicketMapper } from './mappers.js';
 import type { OrdersPageJson, OrdersPageRows, OrdersRepository } from './repository.js';
-import type { Event, Order, OrdersPage, Partner, Ticket } from './schemas.js';
+import type { OrdersPage } from './schemas.js';
 
 export class OrdersService {
   constructor(private readonly repository: OrdersRepository) {}
 
   /**
    * GET /v2/resources/orders for one partner; `query` is the raw query string
-   * object. The answer is the page as JSON text (mappers.ts says why), in
-   * pieces: one per order, then the rest (jsonBytes encodes them). SQLite
-   * writes each object's JSON itself; from PostgreSQL's rows it is written
-   * here (repository.ts says why). With `keyHash` the list's statements
-   * confirm it is an active key of the partner (ApiKeysService.readAs) and
-   * KeyNotConfirmedError is thrown if not.
+   * object. The answer is the page's JSON as UTF-8 bytes (mappers.ts and
+   * shared/json.ts say why). SQLite writes each object's JSON itself; from
+   * PostgreSQL's rows it is written here (repository.ts says why). With
+   * `keyHash` the list's statements confirm it is an active key of the
+   * partner (ApiKeysService.readAs) and KeyNotConfirmedError is thrown if not.
    */
-  async list(partnerId: string, query: Record<string, unknown>, keyHash?: string): Promise<JsonPieces<OrdersPage>> {
+  async list(partnerId: string, query: Record<string, unknown>, keyHash?: string): Promise<JsonBody<OrdersPage>> {
     const errors: string[] = [];
     const { filters } = parseOrderFilters(query, errors);
     const { page, pageSize } = parsePaging(query, errors);
@@ -25,53 +25,100 @@ export class OrdersService {
 
     const read = await this.repository.page(partnerId, filters, pageSize, pageOffset({ page, pageSize }), keyHash);
     if (!read.keyActive) throw new KeyNotConfirmedError();
-    const { orders, events, partners } = read.form === 'json' ? this.fromJson(read) : await this.fromRows(read);
-    const pieces: string[] = ['{"data":['];
-    for (let i = 0; i < orders.length; i++) pieces.push(i === 0 ? orders[i]! : `,${orders[i]}`);
-    pieces.push(
-      `],"pagination":{"page":${page},"page_size":${pageSize},"total":${read.total}},"refs":{"events":${events},"partners":${partners}}}`,
-    );
-    return pieces;
-  }
-
-  /** The page's objects from the JSON SQLite wrote. */
-  private fromJson(read: OrdersPageJson): PageJson {
-    return {
-      orders: read.orders.map((o) => o.json),
-      events: jsonRecord(read.events.map((e) => [e.id, e.json] as const)),
-      partners: jsonRecord(read.partners.map((p) => [p.id, p.json] as const)),
-    };
-  }
-
-  /** The page's objects written from PostgreSQL's rows. */
-  private async fromRows(read: OrdersPageRows): Promise<PageJson> {
-    // The orders' text around their tickets is written (and flattened) while
-    // the refs are still being read: the process would otherwise wait idle
-    // for them, then do this work after.
-    const around = read.orders.map((o) => {
-      const [head, tail] = OrderMapper.toJsonAround(o);
-      return [flat(head), flat(tail)] as const;
-    });
-    const refs = await read.refs;
-
-    // tickets come ordered by order and position
-    const ticketsByOrder = new Map<string, JsonText<Ticket>[]>();
-    for (const t of refs.tickets) {
-      let list = ticketsByOrder.get(t.order_id);
-      if (!list) ticketsByOrder.set(t.order_id, (list = []));
-      list.push(TicketMapper.toJson(t));
-    }
-    return {
-      orders: read.orders.map((o, i) => OrderMapper.withTickets(around[i]!, ticketsByOrder.get(o.id) ?? [])),
-      events: jsonRecord(refs.events.map((e) => [e.id, EventMapper.toJson(e)] as const)),
-      partners: jsonRecord(refs.partners.map((p) => [p.id, PartnerMapper.toJson(p)] as const)),
-    };
+    const w = new JsonBytes(BYTES_PER_ORDER * read.orders.length + 1024);
+    w.raw(DATA);
+    const refs = read.form === 'json' ? writeFromJson(w, read) : await writeFromRows(w, read);
+    w.raw(PAGINATION);
+    w.integer(page);
+    w.raw(PAGE_SIZE);
+    w.integer(pageSize);
+    w.raw(TOTAL);
+    w.integer(read.total);
+    w.raw(EVENTS);
+    refs.events();
+    w.raw(PARTNERS);
+    refs.partners();
+    w.raw(END);
+    return w.body();
   }
 }
 
-/** A page's objects as JSON text: each order, and the refs' records. */
-interface PageJson {
-  orders: JsonText<Order>[];
-  events: JsonText<Record<string, Event>>;
-  partners: JsonText<Record<string, Partner>>;
+const DATA = ascii('{"data":[');
+const PAGINATION = ascii('],"pagination":{"page":');
+const PAGE_SIZE = ascii(',"page_size":');
+const TOTAL = ascii(',"total":');
+const EVENTS = ascii('},"refs":{"events":');
+const PARTNERS = ascii(',"partners":');
+const END = ascii('}}');
+const COMMA = 0x2c;
+/** Room to start with: an order with its tickets is ~1.5 KB of JSON (the bench's data); the writer grows past it if needed. */
+const BYTES_PER_ORDER = 2048;
+
+/** Writes the page's refs (events, partners) when called, each as an object by id. */
+interface RefsWriter {
+  events(): void;
+  partners(): void;
+}
+
+/** The page's orders from the JSON SQLite wrote; its refs to follow. */
+function writeFromJson(w: JsonBytes, read: OrdersPageJson): RefsWriter {
+  for (let i = 0; i < read.orders.length; i++) {
+    if (i > 0) w.byte(COMMA);
+    w.json(read.orders[i]!.json);
+  }
+  return {
+    events: () => writeRecord(w, read.events, (e) => w.json(e.json)),
+    partners: () => writeRecord(w, read.partners, (p) => w.json(p.json)),
+  };
+}
+
+/** The page's orders written from PostgreSQL's rows; its refs to follow. */
+async function writeFromRows(w: JsonBytes, read: OrdersPageRows): Promise<RefsWriter> {
+  // Each order's JSON before and after its tickets is written while the
+  // tickets are still being read, into a buffer of its own: the process
+  // would otherwise wait idle for them, then do this work after. Copying
+  // the parts into place afterwards is one memcpy each.
+  const parts = new JsonBytes(BYTES_PER_ORDER * read.orders.length);
+  const ends: number[] = [];
+  for (const o of read.orders) {
+    OrderMapper.writeHead(parts, o);
+    ends.push(parts.length);
+    OrderMapper.writeTail(parts, o);
+    ends.push(parts.length);
+  }
+  const refs = await read.refs;
+
+  // tickets come ordered by order and position
+  const ticketsByOrder = new Map<string, TicketRow[]>();
+  for (const t of refs.tickets) {
+    let list = ticketsByOrder.get(t.order_id);
+    if (!list) ticketsByOrder.set(t.order_id, (list = []));
+    list.push(t);
+  }
+  let start = 0;
+  for (let i = 0; i < read.orders.length; i++) {
+    const headEnd = ends[2 * i]!;
+    const tailEnd = ends[2 * i + 1]!;
+    if (i > 0) w.byte(COMMA);
+    w.copy(parts, start, headEnd);
+    TicketMapper.writeList(w, ticketsByOrder.get(read.orders[i]!.id) ?? []);
+    w.copy(parts, headEnd, tailEnd);
+    start = tailEnd;
+  }
+  return {
+    events: () => writeRecord(w, refs.events, (e) => EventMapper.write(w, e)),
+    partners: () => writeRecord(w, refs.partners, (p) => PartnerMapper.write(w, p)),
+  };
+}
+
+/** An object of items by id, in their order (ids are primary keys: unique). */
+function writeRecord<T extends { id: string }>(w: JsonBytes, items: readonly T[], write: (item: T) => void): void {
+  w.byte(0x7b);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) w.byte(COMMA);
+    w.string(items[i]!.id);
+    w.byte(0x3a);
+    write(items[i]!);
+  }
+  w.byte(0x7d);
 }

@@ -1,42 +1,79 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { flat, jsonArray, jsonBytes, jsonRecord, jsonString, jsonStringOrNull } from './json.js';
+import { ascii, JsonBytes } from './json.js';
+import { formatMoney } from './money.js';
+import { formatTimestamp, MAX_SECONDS, MIN_SECONDS } from './time.js';
 
-describe('JSON text helpers', () => {
-  it('jsonBytes gives the UTF-8 bytes of the pieces joined, whatever the characters and cuts', () => {
-    // JSON texts of arbitrary values (any code point), cut between values
-    const piece = fc.jsonValue().map((v) => JSON.stringify(v));
+/** What a writer wrote, as text; checked to be exactly the UTF-8 of that text (no replaced bytes). */
+function written(write: (w: JsonBytes) => void, expectedBytes = 1): string {
+  // a tiny start: every write also has to grow the buffer
+  const w = new JsonBytes(expectedBytes);
+  write(w);
+  const text = w.body().toString('utf8');
+  expect(Buffer.from(text, 'utf8').equals(w.body())).toBe(true);
+  return text;
+}
+
+describe('JsonBytes: JSON written as UTF-8 bytes', () => {
+  it('writes a string as JSON.stringify does: any code unit, lone surrogate halves and control characters included', () => {
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 20 }), (pieces) => {
-        expect(jsonBytes(pieces).equals(Buffer.from(pieces.join(''), 'utf8'))).toBe(true);
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary-ascii', maxLength: 5 }), (s, t) => {
+        expect(written((w) => w.string(s))).toBe(JSON.stringify(s));
+        expect(written((w) => w.string(t + s + t))).toBe(JSON.stringify(t + s + t));
+      }),
+      { numRuns: 2000 },
+    );
+    const tricky = 'a"b\\c\n\r\t\b\f\u0000\u001f\u007f\u2028\ud800x\udfff\ud83d\ude00 «ё» 🎟️';
+    expect(written((w) => w.string(tricky))).toBe(JSON.stringify(tricky));
+    expect(written((w) => w.string(''))).toBe('""');
+    // a surrogate pair cut by the end of the string
+    expect(written((w) => w.string('x\ud83d'))).toBe(JSON.stringify('x\ud83d'));
+    expect(written((w) => w.stringOrNull(null))).toBe('null');
+  });
+
+  it('writes integers, money, timestamps and booleans as JSON.stringify, formatMoney and formatTimestamp do', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.integer(), fc.maxSafeInteger(), fc.constantFrom(0, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, -(2 ** 31))),
+        fc.oneof(fc.integer({ min: -100_000, max: 100_000 }), fc.integer({ min: -(10 ** 15), max: 10 ** 15 })),
+        fc.integer({ min: MIN_SECONDS, max: MAX_SECONDS }),
+        (n, minor, seconds) => {
+          expect(written((w) => w.integer(n))).toBe(JSON.stringify(n));
+          expect(written((w) => w.money(minor))).toBe(JSON.stringify(formatMoney(minor)));
+          expect(written((w) => w.timestamp(seconds))).toBe(JSON.stringify(formatTimestamp(seconds)));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(written((w) => w.money(-0))).toBe('"0.00"');
+    expect(written((w) => w.money(-5))).toBe('"-0.05"');
+    expect(written((w) => w.timestamp(MIN_SECONDS))).toBe('"0000-01-01 00:00:00"');
+    expect(written((w) => w.timestamp(MAX_SECONDS))).toBe('"9999-12-31 23:59:59"');
+    // never stored, but written as formatTimestamp writes it rather than wrongly
+    expect(written((w) => w.timestamp(MAX_SECONDS + 1))).toBe(JSON.stringify(formatTimestamp(MAX_SECONDS + 1)));
+    expect(written((w) => (w.boolean(true), w.byte(0x2c), w.boolean(false)))).toBe('true,false');
+  });
+
+  it('copies JSON text as it is, and bytes from another writer', () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue(), { maxLength: 6 }), (values) => {
+        const texts = values.map((v) => JSON.stringify(v));
+        expect(written((w) => texts.forEach((t) => w.json(t)))).toBe(texts.join(''));
+        const ahead = new JsonBytes(1);
+        const ends = texts.map((t) => (ahead.json(t), ahead.length));
+        // in reverse order: each copy is exactly its own range
+        expect(written((w) => ends.map((end, i) => [i === 0 ? 0 : ends[i - 1]!, end] as const).reverse().forEach(([s, e]) => w.copy(ahead, s, e)))).toBe(
+          [...texts].reverse().join(''),
+        );
       }),
       { numRuns: 500 },
     );
-    expect(jsonBytes(['"😀ё"', '', '[1]']).toString('utf8')).toBe('"😀ё"[1]');
-    expect(jsonBytes([]).length).toBe(0);
+    expect(written((w) => w.json('{"sector":"Амфитеатр","x":"😀"}'))).toBe('{"sector":"Амфитеатр","x":"😀"}');
   });
 
-  it('jsonArray, jsonRecord, jsonString(OrNull) write what JSON.stringify writes', () => {
-    fc.assert(
-      fc.property(fc.array(fc.jsonValue(), { maxLength: 8 }), fc.uniqueArray(fc.string({ unit: 'binary' }), { maxLength: 8 }), (values, keys) => {
-        expect(jsonArray(values.map((v) => JSON.stringify(v)))).toBe(JSON.stringify(values));
-        const entries = keys.map((k, i) => [k, JSON.stringify(values[i % Math.max(values.length, 1)] ?? null)] as const);
-        // Object.fromEntries would move integer-like keys first; compare by parsing in order
-        const parsed = JSON.parse(jsonRecord(entries)) as Record<string, unknown>;
-        expect(Object.keys(parsed).sort()).toEqual([...keys].sort());
-        for (const [k, v] of entries) expect(JSON.stringify(parsed[k])).toBe(JSON.stringify(JSON.parse(v)));
-        for (const k of keys) expect(jsonString(k)).toBe(JSON.stringify(k));
-      }),
-    );
-    expect(jsonStringOrNull(null)).toBe('null');
-    expect(jsonRecord([['a"b', '1'], ['2', '[]']])).toBe('{"a\\"b":1,"2":[]}');
-  });
-
-  it('flat returns the same text (a rope of many pieces or an empty string)', () => {
-    let rope = '';
-    for (let i = 0; i < 100; i++) rope += `"k${i}":${i},`;
-    const copy = rope.split('').join('');
-    expect(flat(rope)).toBe(copy);
-    expect(flat('')).toBe('');
+  it('takes only printable ASCII as constant bytes', () => {
+    expect(written((w) => w.raw(ascii('{"id":')))).toBe('{"id":');
+    expect(() => ascii('ё')).toThrow();
+    expect(() => ascii('\n')).toThrow();
   });
 });

@@ -20,11 +20,51 @@ export function utcMs(year: number, monthIndex: number, day: number, hour = 0, m
   return d.getTime();
 }
 
+/** A time's UTC calendar fields (proleptic Gregorian, year 0 = 1 BC, as Date counts), from seconds since the epoch. */
+export interface UtcParts {
+  year: number;
+  /** 1..12 */
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/**
+ * seconds → UTC calendar fields by integer arithmetic (the days-to-civil
+ * conversion of H. Hinnant's date algorithms): about twice as fast as going
+ * through a Date and its six getters, and the list writes three timestamps
+ * per order.
+ */
+export function utcParts(seconds: number): UtcParts {
+  const whole = Math.floor(seconds);
+  const days = Math.floor(whole / 86_400);
+  let rest = whole - days * 86_400;
+  // days since 0000-03-01, in 400-year eras of 146,097 days (years start in March: the leap day comes last)
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const hour = Math.floor(rest / 3600);
+  rest -= hour * 3600;
+  const minute = Math.floor(rest / 60);
+  return {
+    year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0),
+    month,
+    day: dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1,
+    hour,
+    minute,
+    second: rest - minute * 60,
+  };
+}
+
 export function formatTimestamp(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(
-    d.getUTCMinutes(),
-  )}:${pad2(d.getUTCSeconds())}`;
+  const t = utcParts(seconds);
+  return `${String(t.year).padStart(4, '0')}-${pad2(t.month)}-${pad2(t.day)} ${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)}`;
 }
 
 export function daysInMonth(year: number, month: number): number {

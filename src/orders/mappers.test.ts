@@ -2,22 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { apiObjects, expectedEvent, expectedOrder, inSchemaOrder } from '../../test/support/api-objects.js';
 import type { EventRow, OrderRow, TicketRow } from '../db/types.js';
-import { JsonBytes } from '../shared/json.js';
+import { written } from '../../test/support/json-bytes.js';
 import { EventMapper, OrderMapper, PartnerMapper } from './mappers.js';
 import { Partner, type Order } from './schemas.js';
 
 // write() writes JSON bytes by hand; these properties pin it to what
 // JSON.stringify gives for the same API object with its keys in the schema's
 // order — escaping, nulls, absent keys and the stored JSON columns included.
-
-/** What a writer wrote, as text; checked to be exactly the UTF-8 of that text. */
-function written(write: (w: JsonBytes) => void): string {
-  const w = new JsonBytes(64);
-  write(w);
-  const text = w.body().toString('utf8');
-  expect(Buffer.from(text, 'utf8').equals(w.body())).toBe(true);
-  return text;
-}
 
 // any code point, lone surrogate halves included: JSON.stringify escapes those
 const { order, event, partner } = apiObjects(fc.string({ unit: 'binary', maxLength: 12 }));

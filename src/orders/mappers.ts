@@ -47,7 +47,6 @@ const COMMA = 0x2c;
 
 /** The constant parts of the objects' JSON, in the schema's key order, encoded once. */
 const K = {
-  null: ascii('null'),
   partner: { id: ascii('{"id":'), name: ascii(',"name":') },
   event: {
     id: ascii('{"id":'),
@@ -346,8 +345,7 @@ export const OrderMapper = {
     w.raw(K.order.createdAt);
     w.timestamp(row.created_at);
     w.raw(K.order.doneAt);
-    if (row.done_at === null) w.raw(K.null);
-    else w.timestamp(row.done_at);
+    w.timestampOrNull(row.done_at);
     w.raw(K.order.expiredAfter);
     w.timestamp(row.expired_after);
     w.raw(K.order.event);

@@ -1,18 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { written } from '../../test/support/json-bytes.js';
 import { ascii, JsonBytes } from './json.js';
 import { formatMoney } from './money.js';
 import { formatTimestamp, MAX_SECONDS, MIN_SECONDS } from './time.js';
-
-/** What a writer wrote, as text; checked to be exactly the UTF-8 of that text (no replaced bytes). */
-function written(write: (w: JsonBytes) => void, expectedBytes = 1): string {
-  // a tiny start: every write also has to grow the buffer
-  const w = new JsonBytes(expectedBytes);
-  write(w);
-  const text = w.body().toString('utf8');
-  expect(Buffer.from(text, 'utf8').equals(w.body())).toBe(true);
-  return text;
-}
 
 describe('JsonBytes: JSON written as UTF-8 bytes', () => {
   it('writes a string as JSON.stringify does: any code unit, lone surrogate halves and control characters included', () => {
@@ -49,6 +40,8 @@ describe('JsonBytes: JSON written as UTF-8 bytes', () => {
     expect(written((w) => w.money(-5))).toBe('"-0.05"');
     expect(written((w) => w.timestamp(MIN_SECONDS))).toBe('"0000-01-01 00:00:00"');
     expect(written((w) => w.timestamp(MAX_SECONDS))).toBe('"9999-12-31 23:59:59"');
+    expect(written((w) => w.timestampOrNull(null))).toBe('null');
+    expect(written((w) => w.timestampOrNull(0))).toBe('"1970-01-01 00:00:00"');
     // never stored, but written as formatTimestamp writes it rather than wrongly
     expect(written((w) => w.timestamp(MAX_SECONDS + 1))).toBe(JSON.stringify(formatTimestamp(MAX_SECONDS + 1)));
     expect(written((w) => (w.boolean(true), w.byte(0x2c), w.boolean(false)))).toBe('true,false');

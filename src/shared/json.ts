@@ -172,6 +172,11 @@ export class JsonBytes {
     else this.string(value);
   }
 
+  timestampOrNull(seconds: number | null): void {
+    if (seconds === null) this.raw(NULL);
+    else this.timestamp(seconds);
+  }
+
   boolean(value: boolean): void {
     this.raw(value ? TRUE : FALSE);
   }

@@ -34,7 +34,7 @@ import { machineInfo } from './machine.mjs';
 // ---------------------------------------------------------------------------
 // Child mode: the HTTP floor. Serves pre-serialised bodies by request URL.
 // With --sql (informational "one-server floor"): first runs the raw-SQL floor
-// of the request's query ('prepared' variant on PostgreSQL, 'rows' on
+// of the request's query ('arrays' variant on PostgreSQL, 'rows' on
 // SQLite), as a server doing nothing but that SQL and sending the answer would.
 if (process.argv[2] === '--floor-server') {
   const dir = process.argv[3];
@@ -51,7 +51,7 @@ if (process.argv[2] === '--floor-server') {
       const { default: Database } = await import('better-sqlite3');
       floors = sqliteFloor(new Database(target, { readonly: true }));
     }
-    const variant = kind === 'postgres' ? floors.prepared : floors.rows;
+    const variant = kind === 'postgres' ? floors.arrays : floors.rows;
     sqlOf = new Map(Object.entries(queries).map(([url, q]) => [url, variant(q)]));
   }
   const server = createServer(async (req, res) => {
@@ -724,9 +724,9 @@ async function main() {
       `The SQL floor is the fastest (by p50) of: rows = count ‖ page, then tickets+events+partners in one round trip; ` +
       `joined = one statement for the page with the total and each order's event and partners joined in, then the tickets; ` +
       `json = PostgreSQL: count ‖ one statement returning the page and its refs as json_agg; SQLite: count, the page with each order's JSON (its tickets in it) written by SQLite, then the events' and partners' JSON (the API's JSON writer's SQL, straight through better-sqlite3); ` +
-      `prepared = rows as named prepared statements, refs by = ANY($1) (PostgreSQL). ` +
+      `prepared = rows as named prepared statements, refs by = ANY($1) (PostgreSQL); arrays = prepared with every row read as an array of values (pg's rowMode 'array', PostgreSQL). ` +
       `The API runs as \`kassa serve --processes ${PROCESSES}\`${withOneProcess ? '; the last column is the same API in one process at c=16, informational' : ''}. ` +
-      `Informational, not a target: the one-server floor is one node:http process that runs the SQL floor ('prepared' on PostgreSQL, 'rows' on SQLite) for each request ` +
+      `Informational, not a target: the one-server floor is one node:http process that runs the SQL floor ('arrays' on PostgreSQL, 'rows' on SQLite) for each request ` +
       `and then sends the pre-serialised body — the two floors as one real server pays them; its ratios are API / it. ` +
       `CPU ms/req (c=16): the whole machine's busy CPU time (/proc/stat: server, database and autocannon alike) per answered request; ` +
       `SQLite's SQL floor is synchronous, its CPU is its mean latency; the ceiling is ${CORES} cores / (SQL floor's + HTTP floor's CPU per request), ` +

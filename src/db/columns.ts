@@ -69,3 +69,30 @@ export const ACCESS_TYPES: SqlTypes<OrderAccessTable> = {
 export function columnsOf<T>(types: SqlTypes<T>): (keyof T & string)[] {
   return Object.keys(types) as (keyof T & string)[];
 }
+
+/**
+ * A row read as an array (pg's rowMode 'array'): the values of the columns
+ * `C` of a table row `T`, in C's order. Reading rows as arrays spares pg an
+ * object per row with a keyed store per column (the list, measured in
+ * docs/DECISIONS.md).
+ */
+export type Tuple<T, C extends readonly (keyof T)[]> = { -readonly [I in keyof C]: T[C[I]] };
+
+/** The position of column `K` in `C` (a literal number type). */
+type PositionOf<C extends readonly unknown[], K, Seen extends unknown[] = []> = C extends readonly [infer Head, ...infer Rest]
+  ? Head extends K
+    ? Seen['length']
+    : PositionOf<Rest, K, [...Seen, Head]>
+  : never;
+
+/** Each column's position in `C`: `tuple[at.price]` is typed as the price column. */
+export type Positions<C extends readonly string[]> = { readonly [K in C[number]]: PositionOf<C, K> };
+
+export function positions<const C extends readonly string[]>(columns: C): Positions<C> {
+  return Object.freeze(Object.fromEntries(columns.map((column, i) => [column, i]))) as Positions<C>;
+}
+
+/** A row's values for the columns `C`, as PostgreSQL returns them in array mode (tests build tuples with it). */
+export function tupleOf<T, const C extends readonly (keyof T)[]>(row: T, columns: C): Tuple<T, C> {
+  return columns.map((column) => row[column]) as Tuple<T, C>;
+}

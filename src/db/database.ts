@@ -79,6 +79,15 @@ function keepingStatements(database: SQLite.Database, size = 256): SqliteDatabas
  */
 export const NAMED = sql.raw('/* named */');
 const NAMED_PREFIX = 'select /* named */';
+/**
+ * NAMED, and on PostgreSQL the rows come back as arrays of the selected
+ * columns' values in order (pg's rowMode 'array'; type them with
+ * db/columns.ts `Tuple`). For the list's big reads (orders and tickets):
+ * pg builds no object per row (docs/DECISIONS.md). SQLite ignores it and
+ * returns objects, so only PostgreSQL's code path may use it.
+ */
+export const NAMED_TUPLES = sql.raw('/* named tuples */');
+const TUPLES_PREFIX = 'select /* named tuples */';
 
 /**
  * The pool as Kysely's PostgreSQL driver sees it, sending the statements
@@ -113,14 +122,16 @@ function namingStatements(pool: pg.Pool, max = 256): PostgresPool {
 }
 
 /**
- * pg's query config for a statement: NAMED texts get a name, the first `max`
- * distinct ones (the rest run unnamed).
+ * pg's query config for a statement: NAMED and NAMED_TUPLES texts get a
+ * name, the first `max` distinct ones (the rest run unnamed); NAMED_TUPLES
+ * ones read their rows as arrays.
  */
-function queryConfigs(max: number): (text: string, parameters: readonly unknown[]) => pg.QueryConfig {
+function queryConfigs(max: number): (text: string, parameters: readonly unknown[]) => pg.QueryConfig | pg.QueryArrayConfig {
   const names = new Map<string, string>();
   return (text, parameters) => {
-    const config = { text, values: [...parameters] };
-    if (!text.startsWith(NAMED_PREFIX)) return config;
+    const tuples = text.startsWith(TUPLES_PREFIX);
+    const config: pg.QueryConfig | pg.QueryArrayConfig = tuples ? { text, values: [...parameters], rowMode: 'array' } : { text, values: [...parameters] };
+    if (!tuples && !text.startsWith(NAMED_PREFIX)) return config;
     let name = names.get(text);
     if (name === undefined && names.size < max) names.set(text, (name = `kassa_${names.size + 1}`));
     return name === undefined ? config : { ...config, name };

@@ -12,7 +12,9 @@
  *    in its statements — faster than reading the rows into JavaScript;
  *  - write(): JavaScript, from rows read from PostgreSQL (where the
  *    database writing it measured slower, docs/DECISIONS.md), straight into
- *    UTF-8 bytes (shared/json.ts says why).
+ *    UTF-8 bytes (shared/json.ts says why); orders and tickets come as
+ *    arrays of their columns' values (ORDER_TUPLE, TICKET_TUPLE), events
+ *    and partners (a few per page) as row objects.
  * Stored JSON columns (promocodes, seats, sets_values, …) were written by
  * toRows with JSON.stringify, and JSON.stringify(JSON.parse(s)) === s for
  * such text, so they are spliced in as they are.
@@ -28,6 +30,7 @@ import type {
   PartnerTable,
   TicketRow,
 } from '../db/types.js';
+import { positions, type Tuple } from '../db/columns.js';
 import type { JsonMember, JsonSql, JsonWriter } from '../db/json.js';
 import { parseMoney } from '../shared/money.js';
 import { ascii, type JsonBytes } from '../shared/json.js';
@@ -97,17 +100,68 @@ const K = {
   },
 };
 
+/**
+ * The columns write() reads of an order and of a ticket, in the order
+ * PostgreSQL's list selects them and returns them as arrays (db/columns.ts
+ * `Tuple`); `ORDER_AT.price` is the price's position in an OrderTuple.
+ * Not read: orders.tickets_count, tickets.position (the statement orders by it).
+ */
+/** The five money values, columns of both orders and tickets. */
+const MONEY_COLUMNS = ['price', 'discount', 'nominal', 'extra', 'full_value'] as const;
+export const ORDER_TUPLE = [
+  'id',
+  'number',
+  'code',
+  'status',
+  'created_at',
+  'done_at',
+  'expired_after',
+  'event_id',
+  'org_id',
+  'vendor_id',
+  'origin',
+  'promocodes',
+  'invitation',
+  'send_tickets',
+  'subscribe_agree',
+  'has_customer',
+  'customer_name',
+  'customer_email',
+  'customer_phone',
+  'customer_lang',
+  ...MONEY_COLUMNS,
+  'sets_values',
+  'viral_promocodes',
+  'vendor_data',
+] as const satisfies readonly (keyof OrderRow)[];
+export type OrderTuple = Tuple<OrderRow, typeof ORDER_TUPLE>;
+export const ORDER_AT = positions(ORDER_TUPLE);
+
+export const TICKET_TUPLE = [
+  'id',
+  'order_id',
+  'number',
+  'serial',
+  'barcode',
+  'set_id',
+  'status',
+  ...MONEY_COLUMNS,
+  'seat',
+] as const satisfies readonly (keyof TicketRow)[];
+export type TicketTuple = Tuple<TicketRow, typeof TICKET_TUPLE>;
+export const TICKET_AT = positions(TICKET_TUPLE);
+
 /** The five money values of an order or a ticket, from the price's value on (its key already written). */
-function writeValues(w: JsonBytes, row: Pick<OrderRow, 'price' | 'discount' | 'nominal' | 'extra' | 'full_value'>): void {
-  w.money(row.price);
+function writeValues(w: JsonBytes, price: number, discount: number, nominal: number, extra: number, full: number): void {
+  w.money(price);
   w.raw(K.values.discount);
-  w.money(row.discount);
+  w.money(discount);
   w.raw(K.values.nominal);
-  w.money(row.nominal);
+  w.money(nominal);
   w.raw(K.values.extra);
-  w.money(row.extra);
+  w.money(extra);
   w.raw(K.values.full);
-  w.money(row.full_value);
+  w.money(full);
 }
 
 export const PartnerMapper = {
@@ -213,33 +267,35 @@ export const TicketMapper = {
       { key: 'seat', value: w.stored('tickets.seat'), when: 'tickets.seat IS NOT NULL' },
     ]);
   },
-  write(w: JsonBytes, row: TicketRow): void {
+  write(w: JsonBytes, t: TicketTuple): void {
+    const at = TICKET_AT;
     w.raw(K.ticket.id);
-    w.string(row.id);
+    w.string(t[at.id]);
     w.raw(K.ticket.number);
-    w.integer(row.number);
+    w.integer(t[at.number]);
     w.raw(K.ticket.serial);
-    w.string(row.serial);
+    w.string(t[at.serial]);
     w.raw(K.ticket.barcode);
-    w.stringOrNull(row.barcode);
+    w.stringOrNull(t[at.barcode]);
     w.raw(K.ticket.set);
-    w.string(row.set_id);
+    w.string(t[at.set_id]);
     w.raw(K.ticket.status);
-    w.string(row.status);
+    w.string(t[at.status]);
     w.raw(K.ticket.price);
-    writeValues(w, row);
+    writeValues(w, t[at.price], t[at.discount], t[at.nominal], t[at.extra], t[at.full_value]);
     // no seat: the key is absent, as it was in the imported ticket
-    if (row.seat !== null) {
+    const seat = t[at.seat];
+    if (seat !== null) {
       w.raw(K.ticket.seat);
-      w.json(row.seat);
+      w.json(seat);
     }
     w.byte(CLOSE);
   },
   /** An order's tickets, comma-separated: the inside of its `tickets` array. */
-  writeList(w: JsonBytes, rows: readonly TicketRow[]): void {
-    for (let i = 0; i < rows.length; i++) {
+  writeList(w: JsonBytes, tickets: readonly TicketTuple[]): void {
+    for (let i = 0; i < tickets.length; i++) {
       if (i > 0) w.byte(COMMA);
-      TicketMapper.write(w, rows[i]!);
+      TicketMapper.write(w, tickets[i]!);
     }
   },
   toRow(ticket: Ticket, orderId: string, position: number): NewTicketRow {
@@ -321,11 +377,11 @@ export const OrderMapper = {
       { key: 'vendor_data', value: w.stored('orders.vendor_data') },
     ]);
   },
-  /** The order's JSON with its tickets (rows by position). */
-  write(w: JsonBytes, row: OrderRow, tickets: readonly TicketRow[]): void {
-    OrderMapper.writeHead(w, row);
+  /** The order's JSON with its tickets (by position). */
+  write(w: JsonBytes, o: OrderTuple, tickets: readonly TicketTuple[]): void {
+    OrderMapper.writeHead(w, o);
     TicketMapper.writeList(w, tickets);
-    OrderMapper.writeTail(w, row);
+    OrderMapper.writeTail(w, o);
   },
 
   /**
@@ -333,62 +389,64 @@ export const OrderMapper = {
    * writes it, and writeTail's part, while the tickets are still being read
    * (OrdersService.list).
    */
-  writeHead(w: JsonBytes, row: OrderRow): void {
+  writeHead(w: JsonBytes, o: OrderTuple): void {
+    const at = ORDER_AT;
     w.raw(K.order.id);
-    w.string(row.id);
+    w.string(o[at.id]);
     w.raw(K.order.number);
-    w.integer(row.number);
+    w.integer(o[at.number]);
     w.raw(K.order.code);
-    w.stringOrNull(row.code);
+    w.stringOrNull(o[at.code]);
     w.raw(K.order.status);
-    w.string(row.status);
+    w.string(o[at.status]);
     w.raw(K.order.createdAt);
-    w.timestamp(row.created_at);
+    w.timestamp(o[at.created_at]);
     w.raw(K.order.doneAt);
-    w.timestampOrNull(row.done_at);
+    w.timestampOrNull(o[at.done_at]);
     w.raw(K.order.expiredAfter);
-    w.timestamp(row.expired_after);
+    w.timestamp(o[at.expired_after]);
     w.raw(K.order.event);
-    w.string(row.event_id);
+    w.string(o[at.event_id]);
     w.raw(K.order.org);
-    w.string(row.org_id);
+    w.string(o[at.org_id]);
     w.raw(K.order.vendor);
-    w.stringOrNull(row.vendor_id);
+    w.stringOrNull(o[at.vendor_id]);
     w.raw(K.order.origin);
-    w.string(row.origin);
+    w.string(o[at.origin]);
     w.raw(K.order.promocodes);
-    w.json(row.promocodes);
+    w.json(o[at.promocodes]);
     w.raw(K.order.invitation);
-    w.boolean(row.invitation === 1);
+    w.boolean(o[at.invitation] === 1);
     w.raw(K.order.sendTickets);
-    w.boolean(row.send_tickets === 1);
+    w.boolean(o[at.send_tickets] === 1);
     w.raw(K.order.subscribeAgree);
-    w.boolean(row.subscribe_agree === 1);
+    w.boolean(o[at.subscribe_agree] === 1);
     // settings.customer only for an order with customer data (SPEC §5)
-    if (row.has_customer === 1) {
+    if (o[at.has_customer] === 1) {
       w.raw(K.order.customerName);
-      w.stringOrNull(row.customer_name);
+      w.stringOrNull(o[at.customer_name]);
       w.raw(K.order.customerEmail);
-      w.stringOrNull(row.customer_email);
+      w.stringOrNull(o[at.customer_email]);
       w.raw(K.order.customerPhone);
-      w.stringOrNull(row.customer_phone);
+      w.stringOrNull(o[at.customer_phone]);
       w.raw(K.order.customerLang);
-      w.stringOrNull(row.customer_lang);
+      w.stringOrNull(o[at.customer_lang]);
       w.byte(CLOSE);
     }
     w.raw(K.order.tickets);
   },
 
   /** The order's JSON after its tickets, from the array's `]`. */
-  writeTail(w: JsonBytes, row: OrderRow): void {
+  writeTail(w: JsonBytes, o: OrderTuple): void {
+    const at = ORDER_AT;
     w.raw(K.order.values);
-    writeValues(w, row);
+    writeValues(w, o[at.price], o[at.discount], o[at.nominal], o[at.extra], o[at.full_value]);
     w.raw(K.order.setsValues);
-    w.json(row.sets_values);
+    w.json(o[at.sets_values]);
     w.raw(K.order.viralPromocodes);
-    w.json(row.viral_promocodes);
+    w.json(o[at.viral_promocodes]);
     w.raw(K.order.vendorData);
-    w.json(row.vendor_data);
+    w.json(o[at.vendor_data]);
     w.byte(CLOSE);
   },
 

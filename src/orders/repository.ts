@@ -6,21 +6,21 @@
  * The page is read in the form that is faster on each database (measured,
  * docs/DECISIONS.md): SQLite writes each order's and ref's JSON in the
  * statements (OrdersPageJson); from PostgreSQL the rows are read and the
- * service writes the JSON (OrdersPageRows).
+ * service writes the JSON (OrdersPageRows), orders and tickets read as
+ * arrays of their columns' values (NAMED_TUPLES).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Compilable, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { activeKeys } from '../auth/repository.js';
-import { NAMED, type Dialect } from '../db/database.js';
-import { columnsOf, ORDER_TYPES, TICKET_TYPES } from '../db/columns.js';
+import { NAMED, NAMED_TUPLES, type Dialect } from '../db/database.js';
 import { JsonWriter } from '../db/json.js';
 import { limitValue, oneOf } from '../db/sql.js';
 import { StatementCache } from '../db/statements.js';
-import type { Database, EventRow, OrderRow, PartnerRow, TicketRow } from '../db/types.js';
+import type { Database, EventRow, PartnerRow } from '../db/types.js';
 import type { JsonText } from '../shared/json.js';
 import { ALL_EVENTS, planCount, type CountPlan } from './counts.js';
 import type { OrderFilters } from './filters.js';
-import { EventMapper, OrderMapper, PartnerMapper } from './mappers.js';
+import { EventMapper, ORDER_AT, ORDER_TUPLE, OrderMapper, PartnerMapper, TICKET_TUPLE, type OrderTuple, type TicketTuple } from './mappers.js';
 import type { Event, Order, Partner } from './schemas.js';
 
 /** What every page read holds. */
@@ -47,14 +47,14 @@ export interface RefJson<T> {
 /** A page as read from PostgreSQL: rows; the refs still being read when it is returned. */
 export interface OrdersPageRows extends PageCommon {
   form: 'rows';
-  orders: OrderRow[];
+  orders: OrderTuple[];
   /** the caller can work on the orders meanwhile */
   refs: Promise<PageRefRows>;
 }
 
 /** What a page's orders refer to: their tickets (by order, then position), events and partners. */
 export interface PageRefRows {
-  tickets: TicketRow[];
+  tickets: TicketTuple[];
   events: EventRow[];
   partners: PartnerRow[];
 }
@@ -74,10 +74,9 @@ const NO_REFS: Promise<PageRefRows> = Promise.resolve({ tickets: [], events: [],
 
 // Columns named rather than `*`: a named statement's result shape must not
 // change under it (PostgreSQL refuses "cached plan must not change result
-// type" once a migration adds a column). Every column of the table, from the
-// one exhaustive list in db/columns.ts.
-const ORDER_COLUMNS = columnsOf(ORDER_TYPES);
-const TICKET_COLUMNS = columnsOf(TICKET_TYPES);
+// type" once a migration adds a column). Orders' and tickets' are the ones
+// their mappers write from, in the order of their tuples (mappers.ts).
+const ORDER_COLUMNS = ORDER_TUPLE.map((c) => `orders.${c}` as const);
 const EVENT_COLUMNS = ['id', 'org_id', 'title_text', 'title_desc', 'start_at', 'finish_at', 'status', 'timezone'] as const;
 
 type AccessQuery = SelectQueryBuilder<Database, 'order_access', object>;
@@ -113,8 +112,8 @@ export class OrdersRepository {
   private readonly eventsJsonStatement: StatementCache<IdsInput, RefJson<Event>>;
   private readonly partnersJsonStatement: StatementCache<IdsInput, RefJson<Partner>>;
   // PostgreSQL: the page and its refs as rows
-  private readonly pageStatement: StatementCache<PageInput, OrderRow>;
-  private readonly ticketsStatement: StatementCache<IdsInput, TicketRow>;
+  private readonly pageStatement: StatementCache<PageInput, OrderTuple>;
+  private readonly ticketsStatement: StatementCache<IdsInput, TicketTuple>;
   private readonly eventsStatement: StatementCache<IdsInput, EventRow>;
   private readonly partnersStatement: StatementCache<IdsInput, PartnerRow>;
 
@@ -133,19 +132,16 @@ export class OrdersRepository {
     this.partnersJsonStatement = new StatementCache(({ ids }) =>
       this.byIds('partners', ids).select(['partners.id', w.text(PartnerMapper.json(w)).as('json')]),
     );
-    this.pageStatement = new StatementCache((input) =>
-      this.pageQuery(input)
-        .select(ORDER_COLUMNS.map((c) => `orders.${c}` as const))
-        .modifyFront(NAMED),
-    );
+    this.pageStatement = new StatementCache((input) => tuples<OrderTuple>(this.pageQuery(input).select(ORDER_COLUMNS)));
     this.ticketsStatement = new StatementCache(({ ids }) =>
-      this.db
-        .selectFrom('tickets')
-        .select(TICKET_COLUMNS)
-        .where((eb) => oneOf(this.dialect, eb.ref('order_id'), ids, 'text'))
-        .orderBy('order_id')
-        .orderBy('position')
-        .modifyFront(NAMED),
+      tuples<TicketTuple>(
+        this.db
+          .selectFrom('tickets')
+          .select(TICKET_TUPLE)
+          .where((eb) => oneOf(this.dialect, eb.ref('order_id'), ids, 'text'))
+          .orderBy('order_id')
+          .orderBy('position'),
+      ),
     );
     this.eventsStatement = new StatementCache(({ ids }) => this.byIds('events', ids).select(EVENT_COLUMNS.map((c) => `events.${c}` as const)));
     this.partnersStatement = new StatementCache(({ ids }) => this.byIds('partners', ids).select(['partners.id', 'partners.name']));
@@ -252,7 +248,7 @@ export class OrdersRepository {
       ]);
       // an unconfirmed key: nothing more is read, nothing read is returned
       if (orders.length === 0 || !counted.keyActive) return { form: 'json', ...counted, orders: [], events: [], partners: [] };
-      const { eventIds, partnerIds } = refIds(orders);
+      const { eventIds, partnerIds } = refIds(orders, sqliteRefs);
       const [events, partners] = await Promise.all([
         this.rows(this.eventsJsonStatement, { ids: eventIds }),
         this.rows(this.partnersJsonStatement, { ids: partnerIds }),
@@ -271,10 +267,10 @@ export class OrdersRepository {
     return { form: 'rows', ...counted, orders, refs };
   }
 
-  private async refs(orders: OrderRow[]): Promise<PageRefRows> {
-    const { eventIds, partnerIds } = refIds(orders);
+  private async refs(orders: OrderTuple[]): Promise<PageRefRows> {
+    const { eventIds, partnerIds } = refIds(orders, tupleRefs);
     const [tickets, events, partners] = await Promise.all([
-      this.rows(this.ticketsStatement, { ids: orders.map((o) => o.id) }),
+      this.rows(this.ticketsStatement, { ids: orders.map((o) => o[ORDER_AT.id]) }),
       this.rows(this.eventsStatement, { ids: eventIds }),
       this.rows(this.partnersStatement, { ids: partnerIds }),
     ]);
@@ -287,11 +283,30 @@ export class OrdersRepository {
   }
 }
 
+/**
+ * A statement marked NAMED_TUPLES, typed as its rows come from PostgreSQL:
+ * arrays of the selected columns' values (T, a mappers.ts tuple, lists them
+ * in the same order).
+ */
+function tuples<T>(query: { modifyFront(modifier: typeof NAMED_TUPLES): Compilable<unknown> }): Compilable<T> {
+  return query.modifyFront(NAMED_TUPLES) as Compilable<T>;
+}
+
+/** An order's event, org and vendor, read from the form a page holds it in. */
+type RefsOf<R> = (order: R) => readonly [event: string, org: string, vendor: string | null];
+const sqliteRefs: RefsOf<RefIds> = (o) => [o.event_id, o.org_id, o.vendor_id];
+const tupleRefs: RefsOf<OrderTuple> = (o) => [o[ORDER_AT.event_id], o[ORDER_AT.org_id], o[ORDER_AT.vendor_id]];
+
 /** The events and partners a page's orders refer to. */
-function refIds(orders: readonly RefIds[]): { eventIds: string[]; partnerIds: string[] } {
-  return {
-    eventIds: [...new Set(orders.map((o) => o.event_id))],
+function refIds<R>(orders: readonly R[], refsOf: RefsOf<R>): { eventIds: string[]; partnerIds: string[] } {
+  const events = new Set<string>();
+  const partners = new Set<string>();
+  for (const order of orders) {
+    const [event, org, vendor] = refsOf(order);
+    events.add(event);
     // Import guarantees an event's org is its orders' org, so orders alone name every partner in refs.
-    partnerIds: [...new Set(orders.flatMap((o) => (o.vendor_id === null ? [o.org_id] : [o.org_id, o.vendor_id])))],
-  };
+    partners.add(org);
+    if (vendor !== null) partners.add(vendor);
+  }
+  return { eventIds: [...events], partnerIds: [...partners] };
 }

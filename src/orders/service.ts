@@ -1,8 +1,7 @@
 import { InvalidRequestError, KeyNotConfirmedError } from '../shared/errors.js';
-import type { TicketRow } from '../db/types.js';
 import { ascii, JsonBytes, type JsonBody } from '../shared/json.js';
 import { pageOffset, parseOrderFilters, parsePaging } from './filters.js';
-import { EventMapper, OrderMapper, PartnerMapper, TicketMapper } from './mappers.js';
+import { EventMapper, ORDER_AT, OrderMapper, PartnerMapper, TICKET_AT, TicketMapper, type TicketTuple } from './mappers.js';
 import type { OrdersPageJson, OrdersPageRows, OrdersRepository } from './repository.js';
 import type { OrdersPage } from './schemas.js';
 
@@ -89,10 +88,11 @@ async function writeFromRows(w: JsonBytes, read: OrdersPageRows): Promise<RefsWr
   const refs = await read.refs;
 
   // tickets come ordered by order and position
-  const ticketsByOrder = new Map<string, TicketRow[]>();
+  const ticketsByOrder = new Map<string, TicketTuple[]>();
   for (const t of refs.tickets) {
-    let list = ticketsByOrder.get(t.order_id);
-    if (!list) ticketsByOrder.set(t.order_id, (list = []));
+    const orderId = t[TICKET_AT.order_id];
+    let list = ticketsByOrder.get(orderId);
+    if (!list) ticketsByOrder.set(orderId, (list = []));
     list.push(t);
   }
   let start = 0;
@@ -101,7 +101,7 @@ async function writeFromRows(w: JsonBytes, read: OrdersPageRows): Promise<RefsWr
     const tailEnd = ends[2 * i + 1]!;
     if (i > 0) w.byte(COMMA);
     w.copy(parts, start, headEnd);
-    TicketMapper.writeList(w, ticketsByOrder.get(read.orders[i]!.id) ?? []);
+    TicketMapper.writeList(w, ticketsByOrder.get(read.orders[i]![ORDER_AT.id]) ?? []);
     w.copy(parts, headEnd, tailEnd);
     start = tailEnd;
   }

@@ -2,8 +2,9 @@
  * Every column of the tables the import writes and the list reads, with its
  * SQL type (PostgreSQL's bulk insert casts each column's array to it). Being
  * records over the tables' keys, they fail to compile when a column is added
- * to a table and not here; the list's statements select columnsOf() them
- * rather than `*` (orders/repository.ts says why).
+ * to a table and not here. The list reads named columns rather than `*`
+ * (orders/repository.ts says why): those its writers use, listed with them
+ * (orders/mappers.ts), read as arrays typed by `Tuple` below.
  */
 import type { OrderAccessTable, OrderTable, TicketTable } from './types.js';
 
@@ -65,10 +66,6 @@ export const ACCESS_TYPES: SqlTypes<OrderAccessTable> = {
   has_customer: 'integer',
 };
 
-/** The columns of a type record, in its order. */
-export function columnsOf<T>(types: SqlTypes<T>): (keyof T & string)[] {
-  return Object.keys(types) as (keyof T & string)[];
-}
 
 /**
  * A row read as an array (pg's rowMode 'array'): the values of the columns

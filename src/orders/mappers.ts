@@ -100,14 +100,15 @@ const K = {
   },
 };
 
+/** The five money values, columns of both orders and tickets. */
+const MONEY_COLUMNS = ['price', 'discount', 'nominal', 'extra', 'full_value'] as const;
+
 /**
  * The columns write() reads of an order and of a ticket, in the order
  * PostgreSQL's list selects them and returns them as arrays (db/columns.ts
  * `Tuple`); `ORDER_AT.price` is the price's position in an OrderTuple.
  * Not read: orders.tickets_count, tickets.position (the statement orders by it).
  */
-/** The five money values, columns of both orders and tickets. */
-const MONEY_COLUMNS = ['price', 'discount', 'nominal', 'extra', 'full_value'] as const;
 export const ORDER_TUPLE = [
   'id',
   'number',

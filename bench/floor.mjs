@@ -41,10 +41,11 @@ export function splitJoined(rows) {
   });
   return { total: rows.length ? Number(rows[0].total) : null, orders, events: [...events.values()], partners: [...partners.values()] };
 }
-export const refIds = (orders) => ({
-  orderIds: orders.map((o) => o.id),
-  eventIds: [...new Set(orders.map((o) => o.event_id))],
-  partnerIds: [...new Set(orders.flatMap((o) => (o.vendor_id === null ? [o.org_id] : [o.org_id, o.vendor_id])))],
+/** The ids a page's refs are found by; `col(order, name)` reads a column (rows as objects by default). */
+export const refIds = (orders, col = (o, c) => o[c]) => ({
+  orderIds: orders.map((o) => col(o, 'id')),
+  eventIds: [...new Set(orders.map((o) => col(o, 'event_id')))],
+  partnerIds: [...new Set(orders.flatMap((o) => (col(o, 'vendor_id') === null ? [col(o, 'org_id')] : [col(o, 'org_id'), col(o, 'vendor_id')])))],
 });
 
 /**
@@ -80,32 +81,35 @@ export function pgFloor(pool) {
     const [t, e, pa] = await refs(refIds(orders));
     return { total, orders, tickets: t.rows, events: e.rows, partners: pa.rows };
   };
-  const ARRAYS = { rowMode: 'array' };
+  /**
+   * The `prepared` variant's statements for q, each with `mode` added (pg's
+   * rowMode): count and page with the where clause's literals as
+   * parameters; the refs by = ANY($1) so that one statement serves every
+   * page size.
+   */
+  const preparedStatements = (q, mode = {}) => {
+    const cv = [];
+    const pv = [];
+    return {
+      count: { ...prepared(countSql({ ...q, cwhere: parameterise(q.cwhere, cv) }), cv), ...mode },
+      page: { ...prepared(pageSql({ ...q, where: parameterise(q.where, pv) }), pv), ...mode },
+      refs: ({ orderIds, eventIds, partnerIds }) =>
+        Promise.all([
+          pool.query({ ...prepared('SELECT * FROM tickets WHERE order_id = ANY($1) ORDER BY order_id, position', [orderIds]), ...mode }),
+          pool.query({ ...prepared('SELECT * FROM events WHERE id = ANY($1)', [eventIds]), ...mode }),
+          pool.query({ ...prepared('SELECT * FROM partners WHERE id = ANY($1)', [partnerIds]), ...mode }),
+        ]),
+    };
+  };
   const variants = {
     // rows, as named statements with parameters: no parse and (after PostgreSQL's
-    // first executions) no planning per request; the refs by = ANY($1) so that
-    // one statement serves every page size
+    // first executions) no planning per request
     prepared: (q) => {
-      const cv = [];
-      const pv = [];
-      const count = prepared(countSql({ ...q, cwhere: parameterise(q.cwhere, cv) }), cv);
-      const page = prepared(pageSql({ ...q, where: parameterise(q.where, pv) }), pv);
-      return pageThenRefs(count, page, ({ orderIds, eventIds, partnerIds }) =>
-        Promise.all([
-          pool.query(prepared('SELECT * FROM tickets WHERE order_id = ANY($1) ORDER BY order_id, position', [orderIds])),
-          pool.query(prepared('SELECT * FROM events WHERE id = ANY($1)', [eventIds])),
-          pool.query(prepared('SELECT * FROM partners WHERE id = ANY($1)', [partnerIds])),
-        ]),
-      );
+      const { count, page, refs } = preparedStatements(q);
+      return pageThenRefs(count, page, refs);
     },
     arrays: (q) => {
-      const cv = [];
-      const pv = [];
-      const count = { ...prepared(countSql({ ...q, cwhere: parameterise(q.cwhere, cv) }), cv), ...ARRAYS };
-      const page = { ...prepared(pageSql({ ...q, where: parameterise(q.where, pv) }), pv), ...ARRAYS };
-      const tickets = 'SELECT * FROM tickets WHERE order_id = ANY($1) ORDER BY order_id, position';
-      const events = 'SELECT * FROM events WHERE id = ANY($1)';
-      const partners = 'SELECT * FROM partners WHERE id = ANY($1)';
+      const { count, page, refs } = preparedStatements(q, { rowMode: 'array' });
       return async () => {
         const [cr, pr] = await Promise.all([pool.query(count), pool.query(page)]);
         const total = Number(cr.rows[0][0]);
@@ -116,20 +120,8 @@ export function pgFloor(pool) {
         // read only by the check that the floor computed the API's page, not timed
         const orders = { map: (f) => rows.map((r) => f({ id: r[at.id] })), get length() { return rows.length; } };
         if (rows.length === 0) return { total, orders, tickets: [], events: [], partners: [] };
-        const orderIds = [];
-        const eventIds = new Set();
-        const partnerIds = new Set();
-        for (const r of rows) {
-          orderIds.push(r[at.id]);
-          eventIds.add(r[at.event_id]);
-          partnerIds.add(r[at.org_id]);
-          if (r[at.vendor_id] !== null) partnerIds.add(r[at.vendor_id]);
-        }
-        const [t, e, pa] = await Promise.all([
-          pool.query({ ...prepared(tickets, [orderIds]), ...ARRAYS }),
-          pool.query({ ...prepared(events, [[...eventIds]]), ...ARRAYS }),
-          pool.query({ ...prepared(partners, [[...partnerIds]]), ...ARRAYS }),
-        ]);
+        const [t, e, pa] = await refs(refIds(rows, (r, c) => r[at[c]]));
+        // events and partners have id as their first column; for the same check
         const ids = (r) => ({ map: (f) => r.rows.map((x) => f({ id: x[0] })) });
         return { total, orders, tickets: t.rows, events: ids(e), partners: ids(pa) };
       };

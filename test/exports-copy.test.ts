@@ -9,7 +9,6 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CsvCopyReader, copyStatement } from '../src/exports/csv-repository.js';
 import { writeExportFiles } from '../src/exports/files.js';
@@ -17,7 +16,7 @@ import { ExportRowMapper } from '../src/exports/mappers.js';
 import { ExportReader } from '../src/exports/repository.js';
 import type { OrderFilters } from '../src/orders/filters.js';
 import { Dataset, msToTs, type Customer } from './support/builders.js';
-import { DIALECTS, createTestDb, type TestDb } from './support/db.js';
+import { DIALECTS, connectionsBackTo, createTestDb, otherConnections, type TestDb } from './support/db.js';
 
 const TRICKY = [
   '',
@@ -182,14 +181,7 @@ describe.each(DIALECTS.filter((d) => d === 'postgres'))('csv formatted by Postgr
   });
 
   it('stops when aborted mid-COPY: no files left, its connection closed', async () => {
-    const connections = async () => {
-      const c = new pg.Client({ connectionString: t.url });
-      await c.connect();
-      const n = Number((await c.query('select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')).rows[0].n);
-      await c.end();
-      return n;
-    };
-    const before = await connections();
+    const before = await otherConnections(t.url);
     const abortDir = await mkdtemp(join(dir, 'abort-'));
     let chunks = 0;
     await expect(
@@ -215,9 +207,7 @@ describe.each(DIALECTS.filter((d) => d === 'postgres'))('csv formatted by Postgr
     ).rejects.toThrow('export aborted');
     expect(chunks).toBe(1);
     expect(await readdir(abortDir)).toEqual([]);
-    // the server notices the closed socket on its own time
-    for (let i = 0; i < 50 && (await connections()) > before; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await connections()).toBe(before);
+    expect(await connectionsBackTo(t.url, before)).toBe(before);
   });
 });
 

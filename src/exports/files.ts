@@ -10,7 +10,8 @@ import { CSV_CONTENT_TYPE, writeCsv, writeCsvRecords } from './files/csv.js';
 import { ZIP_CONTENT_TYPE, ZipWriter } from './files/pack.js';
 import { TimeZoneConverter } from './files/timezone.js';
 import { CHECK_EVERY, EXCEL_MAX_ROWS, XLSX_CONTENT_TYPE, writeXlsx, xlsxTable } from './files/xlsx.js';
-import type { ExportFile, WriteFilesOptions, WrittenFiles } from './types.js';
+import { TicketsThread } from './tickets-thread.js';
+import type { ExportFile, WriteFilesOptions, WriteRowsOptions, WrittenFiles } from './types.js';
 
 export { orderHeaders, ticketHeaders } from './files/columns.js';
 
@@ -43,19 +44,34 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
     const filename = `orders-${stamp}.xlsx`;
     const filePath = path.join(options.dir, filename);
     const names = SHEET_NAMES[options.lang];
-    const { counts, size } = await writeXlsx({ path: filePath, tz, maxSheetRows, aborted }, [
-      xlsxTable({ name: names.orders, columns: ORDER_COLUMNS, headers: orderHeaders(options.lang, options.tz), rows: () => options.orders }),
-      xlsxTable({ name: names.tickets, columns: TICKET_COLUMNS, headers: ticketHeaders(options.lang, options.tz), rows: () => options.tickets() }),
-    ]);
-    const file = { path: filePath, filename, contentType: XLSX_CONTENT_TYPE, size };
-    return {
-      files: [file],
-      // an xlsx is a zip already: it is its own download
-      download: file,
-      orders: counts[0] ?? 0,
-      tickets: counts[1] ?? 0,
-    };
+    const orders = xlsxTable({ name: names.orders, columns: ORDER_COLUMNS, headers: orderHeaders(options.lang, options.tz), rows: () => options.orders });
+    const sheet = { name: names.tickets, headers: ticketHeaders(options.lang, options.tz) };
+    // the tickets: a second pass here, or (PostgreSQL) a thread writing them beside the orders
+    const thread =
+      'ticketsRead' in options
+        ? new TicketsThread(options.ticketsRead, { ...sheet, tz: options.tz, maxSheetRows, dir: path.join(options.dir, `tickets-${stamp}`) })
+        : null;
+    const tickets = thread ?? xlsxTable({ ...sheet, columns: TICKET_COLUMNS, rows: () => (options as WriteRowsOptions).tickets() });
+    try {
+      // a failed thread stops the orders too
+      const stop = thread ? () => aborted() || thread.error !== null : aborted;
+      const { counts, size } = await writeXlsx({ path: filePath, tz, maxSheetRows, aborted: stop }, [orders, tickets]);
+      const file = { path: filePath, filename, contentType: XLSX_CONTENT_TYPE, size };
+      return {
+        files: [file],
+        // an xlsx is a zip already: it is its own download
+        download: file,
+        orders: counts[0] ?? 0,
+        tickets: counts[1] ?? 0,
+      };
+    } catch (err) {
+      // when the thread failed, its error says why the orders stopped
+      throw thread?.error ?? err;
+    } finally {
+      await thread?.stop();
+    }
   }
+  if ('ticketsRead' in options) throw new Error('only the xlsx writes its tickets in a thread');
 
   // The zip for a download link is written alongside the csv files (pack.ts);
   // the worker keeps it or the files, whichever the size calls for.

@@ -48,6 +48,11 @@ export const ExportMapper = {
   },
 };
 
+/** A pass's records as file rows, one by one (the mapper below for each). */
+export async function* mapped<A, B>(source: AsyncIterable<A>, fn: (a: A) => B): AsyncGenerator<B> {
+  for await (const item of source) yield fn(item);
+}
+
 type Seat = { row?: string | number | null; number?: string | number | null; sector?: string | number | null };
 
 export const ExportRowMapper = {

@@ -291,14 +291,33 @@ const READ_AHEAD = 4 * CHUNK;
 export class ExportReader {
   constructor(private readonly db: Db) {}
 
-  /** Runs both passes on one snapshot: the file is "as of the time the job runs". */
-  async snapshot<T>(fn: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+  /**
+   * Runs both passes on one snapshot: the file is "as of the time the job
+   * runs". PostgreSQL: `imported` names a snapshot another transaction
+   * exported (SnapshotReader.exportSnapshot), which this one then reads too.
+   */
+  async snapshot<T>(fn: (reader: SnapshotReader) => Promise<T>, imported?: string): Promise<T> {
     const tx = this.db.kysely.transaction();
-    return (this.db.dialect === 'postgres' ? tx.setIsolationLevel('repeatable read').setAccessMode('read only') : tx).execute((trx) =>
-      fn(new SnapshotReader(trx, this.db.dialect)),
-    );
+    if (this.db.dialect !== 'postgres') {
+      if (imported !== undefined) throw new Error('only PostgreSQL shares snapshots between connections');
+      return tx.execute((trx) => fn(new SnapshotReader(trx, this.db.dialect)));
+    }
+    return tx
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute(async (trx) => {
+        if (imported !== undefined) {
+          // a utility statement: no parameters; the id is checked, then quoted
+          if (!SNAPSHOT_ID.test(imported)) throw new Error(`not a snapshot id: ${imported}`);
+          await sql`set transaction snapshot ${sql.lit(imported)}`.execute(trx);
+        }
+        return fn(new SnapshotReader(trx, this.db.dialect));
+      });
   }
 }
+
+/** What pg_export_snapshot() returns, e.g. 00000003-0000001B-1. */
+const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/;
 
 export class SnapshotReader {
   private readonly orders: OrdersRepository;
@@ -315,6 +334,17 @@ export class SnapshotReader {
    */
   private cursor<R>(rows: AsyncIterableIterator<R>): AsyncIterable<R> {
     return this.dialect === 'postgres' ? readAhead(rows, READ_AHEAD) : rows;
+  }
+
+  /**
+   * PostgreSQL: makes this transaction's snapshot importable by another
+   * connection (ExportReader.snapshot's `imported`) while this transaction
+   * stays open, so that a second reader sees exactly the same rows.
+   */
+  async exportSnapshot(): Promise<string> {
+    if (this.dialect !== 'postgres') throw new Error('only PostgreSQL shares snapshots between connections');
+    const { rows } = await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(this.trx);
+    return (rows[0] as { id: string }).id;
   }
 
   orderRecords(partnerId: string, filters: OrderFilters) {

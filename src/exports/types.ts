@@ -3,6 +3,7 @@
  * files the writers produce, and the e-mail the mailer sends.
  */
 import type { FilterEcho } from '../orders/filters.js';
+import type { TicketsRead } from './tickets-thread.js';
 
 export type ExportFormat = 'xlsx' | 'csv';
 export type ExportLang = 'ru' | 'en';
@@ -90,6 +91,16 @@ export interface WriteRowsOptions extends WriteFilesBase {
   tickets: () => AsyncIterable<ExportTicketRow>;
 }
 
+/**
+ * xlsx on PostgreSQL: the orders as rows; the tickets read and written by a
+ * thread of their own from the same snapshot (exports/tickets-thread.ts).
+ */
+export interface WriteXlsxThreadedOptions extends WriteFilesBase {
+  format: 'xlsx';
+  orders: AsyncIterable<ExportOrderRow>;
+  ticketsRead: TicketsRead;
+}
+
 /** The two tables already formatted as csv records by the database (PostgreSQL's COPY; exports/csv-repository.ts). */
 export interface WriteCsvRecordsFilesOptions extends WriteFilesBase {
   format: 'csv';
@@ -99,7 +110,7 @@ export interface WriteCsvRecordsFilesOptions extends WriteFilesBase {
   };
 }
 
-export type WriteFilesOptions = WriteRowsOptions | WriteCsvRecordsFilesOptions;
+export type WriteFilesOptions = WriteRowsOptions | WriteXlsxThreadedOptions | WriteCsvRecordsFilesOptions;
 
 export interface WrittenFiles {
   /** the files as e-mail attachments */

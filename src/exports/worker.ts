@@ -20,7 +20,7 @@ import type { FilterEcho, OrderFilters } from '../orders/filters.js';
 import type { Metrics } from '../metrics.js';
 import { writeExportFiles } from './files.js';
 import { classifyMailError, composeExportMail, describeMailError, type Mailer } from './mail.js';
-import { ExportRowMapper } from './mappers.js';
+import { ExportRowMapper, mapped } from './mappers.js';
 import { CsvCopyReader } from './csv-repository.js';
 import { ExportReader, ExportsRepository } from './repository.js';
 import { EXPORTS_PATH } from './routes.js';
@@ -44,10 +44,6 @@ class ShuttingDown extends Error {
   constructor() {
     super('the worker is shutting down');
   }
-}
-
-async function* mapped<A, B>(source: AsyncIterable<A>, fn: (a: A) => B): AsyncGenerator<B> {
-  for await (const item of source) yield fn(item);
 }
 
 export interface WorkerOptions {
@@ -179,14 +175,18 @@ export class ExportWorker {
       const written =
         job.format === 'csv' && this.csvReader && (await this.csvReader.knowsZone(job.tz))
           ? await this.csvReader.snapshot(job.partner_id, filters, job.tz, (records) => writeExportFiles({ ...files, format: 'csv', records }))
-          : await this.reader.snapshot((snap) =>
-              writeExportFiles({
-                ...files,
-                format: job.format as ExportFormat,
-                orders: mapped(snap.orderRecords(job.partner_id, filters), ExportRowMapper.order),
-                tickets: () => mapped(snap.ticketRecords(job.partner_id, filters), ExportRowMapper.ticket),
-              }),
-            );
+          : await this.reader.snapshot(async (snap) => {
+              // xlsx on PostgreSQL: the tickets sheets in a thread of their own, from this
+              // snapshot (exported before the orders' cursor takes the connection)
+              const ticketsRead =
+                job.format === 'xlsx' && this.options.db.dialect === 'postgres'
+                  ? { url: this.options.db.url, snapshot: await snap.exportSnapshot(), partnerId: job.partner_id, filters }
+                  : null;
+              const orders = mapped(snap.orderRecords(job.partner_id, filters), ExportRowMapper.order);
+              return ticketsRead
+                ? writeExportFiles({ ...files, format: 'xlsx', orders, ticketsRead })
+                : writeExportFiles({ ...files, format: job.format as ExportFormat, orders, tickets: () => mapped(snap.ticketRecords(job.partner_id, filters), ExportRowMapper.ticket) });
+            });
       if (this.stopping) throw new ShuttingDown();
       if (lost) throw new LeaseLost();
 

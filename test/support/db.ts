@@ -85,3 +85,25 @@ export async function clearOrders(db: Db, options: { catalog?: boolean } = {}): 
   for (const table of ['tickets', 'order_access', 'order_counts', 'orders'] as const) await db.kysely.deleteFrom(table).execute();
   if (options.catalog) for (const table of ['events', 'partners'] as const) await db.kysely.deleteFrom(table).execute();
 }
+
+/** PostgreSQL: the connections to the database at `url` other than the asking one (pg_stat_activity). */
+export async function otherConnections(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ n: string }>('select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    return Number(rows[0]?.n);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Waits up to 5 s for the connections to fall back to `count` (the server notices a closed socket on its own time); returns the last count. */
+export async function connectionsBackTo(url: string, count: number): Promise<number> {
+  let n = await otherConnections(url);
+  for (let i = 0; i < 50 && n > count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    n = await otherConnections(url);
+  }
+  return n;
+}

@@ -99,7 +99,7 @@ async function csvFile(
   try {
     await write(Buffer.from(BOM + csvRecord(headers)));
     const count = await body(write);
-    zip?.end();
+    await zip?.end();
     const size = await sink.close();
     return { count, size };
   } catch (err) {

@@ -30,7 +30,7 @@
  */
 import { setImmediate as tick } from 'node:timers/promises';
 import type { CellKind, CellValue, Column } from './columns.js';
-import { ZipWriter, type ZipEntry } from './pack.js';
+import { ZipWriter, type DeflatedFile, type ZipEntry } from './pack.js';
 import type { TimeZoneConverter } from './timezone.js';
 
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -50,11 +50,24 @@ export interface XlsxTable<R> {
   rows: () => AsyncIterable<R>;
 }
 
-export interface WriteXlsxOptions {
-  path: string;
+/** How a table's sheets are written. */
+export interface SheetOptions {
   tz: TimeZoneConverter;
   maxSheetRows: number;
   aborted: () => boolean;
+}
+
+export interface WriteXlsxOptions extends SheetOptions {
+  path: string;
+}
+
+/**
+ * A table whose sheets were written elsewhere (a thread of their own: the
+ * export's tickets, exports/tickets-thread.ts) as deflated sheet XML, each
+ * sheet one file, named as writeSheets names them.
+ */
+export interface DeflatedTable {
+  sheets: () => Promise<{ count: number; sheets: { name: string; file: DeflatedFile }[] }>;
 }
 
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
@@ -139,6 +152,9 @@ interface Sheet {
   part: string;
 }
 
+/** Where a table's sheets go: called with each sheet's name, returns the entry its XML is written to. */
+export type SheetOpener = (name: string) => ZipEntry;
+
 /** The sheets of one table: rows go into the current sheet, a full sheet is ended and the next begun. */
 class SheetSeries<R> {
   private entry: ZipEntry | null = null;
@@ -149,10 +165,9 @@ class SheetSeries<R> {
   private readonly sheetHead: string;
 
   constructor(
-    private readonly zip: ZipWriter,
     private readonly table: XlsxTable<R>,
-    private readonly options: WriteXlsxOptions,
-    private readonly sheets: Sheet[],
+    private readonly options: SheetOptions,
+    private readonly openSheet: SheetOpener,
   ) {
     this.letters = table.columns.map((_, i) => columnLetters(i));
     const cols = table.columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width}" customWidth="1"/>`).join('');
@@ -166,10 +181,7 @@ class SheetSeries<R> {
 
   private async open(): Promise<void> {
     this.count += 1;
-    const name = this.count === 1 ? this.table.name : `${this.table.name} ${this.count}`;
-    const part = `xl/worksheets/sheet${this.sheets.length + 1}.xml`;
-    this.sheets.push({ name, part });
-    this.entry = this.zip.entry(part);
+    this.entry = this.openSheet(sheetName(this.table.name, this.count));
     const header = this.table.headers.map((h, i) => inlineString(`${this.letters[i]}1`, ` s="${STYLE.header}"`, h)).join('');
     await this.entry.write(`${this.sheetHead}<row r="1">${header}</row>`);
     this.rowsInSheet = 1;
@@ -179,7 +191,7 @@ class SheetSeries<R> {
     if (!this.entry) return;
     await this.entry.write(`${this.pending}</sheetData></worksheet>`);
     this.pending = '';
-    this.entry.end();
+    await this.entry.end();
     this.entry = null;
   }
 
@@ -226,6 +238,32 @@ class SheetSeries<R> {
   }
 }
 
+/** The name of a table's n-th sheet (from 1): Excel's row limit continues a table in "<name> 2", … */
+function sheetName(table: string, n: number): string {
+  return n === 1 ? table : `${table} ${n}`;
+}
+
+/**
+ * Writes one table's rows as its sheets (one entry each, from `openSheet`),
+ * checking `aborted()` every CHECK_EVERY rows. Returns the rows written.
+ */
+export async function writeSheets<R>(table: XlsxTable<R>, options: SheetOptions, openSheet: SheetOpener): Promise<number> {
+  const series = new SheetSeries(table, options, openSheet);
+  let count = 0;
+  for await (const row of table.rows()) {
+    if (count % CHECK_EVERY === 0) {
+      if (options.aborted()) throw new Error('export aborted');
+      await series.flush();
+    }
+    if (series.needsSheet()) await series.nextSheet();
+    series.add(row);
+    count += 1;
+  }
+  if (options.aborted()) throw new Error('export aborted');
+  await series.finish();
+  return count;
+}
+
 function workbookParts(sheets: readonly Sheet[]): [string, string][] {
   const workbook =
     XML_HEAD +
@@ -262,6 +300,23 @@ function workbookParts(sheets: readonly Sheet[]): [string, string][] {
   ];
 }
 
+/** Waits for a table written elsewhere, giving up with Error('export aborted') as soon as aborted() turns true. */
+async function unlessAborted<T>(promise: Promise<T>, aborted: () => boolean): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const abort = new Promise<never>((_resolve, reject) => {
+    const check = () => {
+      if (aborted()) reject(new Error('export aborted'));
+    };
+    check();
+    timer = setInterval(check, 50);
+  });
+  try {
+    return await Promise.race([promise, abort]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Erases a table's row type so that tables of different rows go in one list. */
 export function xlsxTable<R>(table: XlsxTable<R>): XlsxTable<unknown> {
   return table as unknown as XlsxTable<unknown>;
@@ -269,37 +324,36 @@ export function xlsxTable<R>(table: XlsxTable<R>): XlsxTable<unknown> {
 
 /**
  * Writes the tables one after another into one workbook (each table's rows are
- * asked for only after the previous table is written). Returns the rows written
- * per table and the file size. On failure or abort the file is removed.
+ * asked for only after the previous table is written; a deflated table's
+ * sheets are joined to the zip in its turn). Returns the rows written per
+ * table and the file size. On failure or abort the file is removed.
  */
 export async function writeXlsx(
   options: WriteXlsxOptions,
-  tables: readonly XlsxTable<unknown>[],
+  tables: readonly (XlsxTable<unknown> | DeflatedTable)[],
 ): Promise<{ counts: number[]; size: number }> {
   const zip = new ZipWriter(options.path);
   try {
     const sheets: Sheet[] = [];
+    const nextPart = (name: string) => {
+      const part = `xl/worksheets/sheet${sheets.length + 1}.xml`;
+      sheets.push({ name, part });
+      return part;
+    };
     const counts: number[] = [];
     for (const table of tables) {
-      const series = new SheetSeries(zip, table, options, sheets);
-      let count = 0;
-      for await (const row of table.rows()) {
-        if (count % CHECK_EVERY === 0) {
-          if (options.aborted()) throw new Error('export aborted');
-          await series.flush();
-        }
-        if (series.needsSheet()) await series.nextSheet();
-        series.add(row);
-        count += 1;
+      if ('sheets' in table) {
+        const written = await unlessAborted(table.sheets(), options.aborted);
+        for (const sheet of written.sheets) await zip.add(nextPart(sheet.name), sheet.file);
+        counts.push(written.count);
+      } else {
+        counts.push(await writeSheets(table, options, (name) => zip.entry(nextPart(name))));
       }
-      if (options.aborted()) throw new Error('export aborted');
-      await series.finish();
-      counts.push(count);
     }
     for (const [name, xml] of workbookParts(sheets)) {
       const entry = zip.entry(name);
       await entry.write(xml);
-      entry.end();
+      await entry.end();
     }
     const size = await zip.finish();
     return { counts, size };

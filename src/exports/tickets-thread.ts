@@ -56,10 +56,11 @@ const KIND = 'kassa:tickets-sheets';
 /**
  * The thread's heap. Left to V8's defaults (sized for this machine's memory)
  * the two heaps of an xlsx export grew to a peak RSS of 343–354 MB on 1M
- * orders, past the export's 300 MB budget; capped like this, 282–297 MB, and
- * no slower within the run-to-run spread (docs/DECISIONS.md). What the thread
- * holds at once is small (a few thousand rows read ahead, one batch of XML):
- * the cap makes V8 collect sooner, it does not starve the thread.
+ * orders, past the export's 300 MB budget; capped like this, 267–297 MB, no
+ * slower within the run-to-run spread (docs/DECISIONS.md); the young
+ * generation's size is what counts. What the thread holds at once is small
+ * (a few thousand rows read ahead, one batch of XML): the cap makes V8
+ * collect sooner, it does not starve the thread.
  */
 const HEAP = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
 

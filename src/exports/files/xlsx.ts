@@ -23,6 +23,10 @@
  * longer than Excel's 32,767 characters per cell is cut there (Excel would
  * call the file corrupt); the csv keeps it whole.
  *
+ * A table can also come already written (DeflatedTable: on PostgreSQL the
+ * export's tickets, written by exports/tickets-thread.ts with writeSheets()
+ * into deflated files); its sheets are joined to the zip in the table's turn.
+ *
  * Sheets past Excel's 1,048,576 rows continue in "<name> 2", "<name> 3", …
  * Back-pressure: rows are written to the zip entry in batches and the writer
  * waits whenever the zip (deflate in libuv's thread pool, then the file) is

@@ -9,6 +9,8 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeExportFiles } from '../src/exports/files.js';
 import { ExportRowMapper, mapped } from '../src/exports/mappers.js';
@@ -138,7 +140,43 @@ describe.each(DIALECTS.filter((d) => d === 'postgres'))('xlsx tickets written in
     expect(await connectionsBackTo(t.url, before)).toBe(before);
   });
 
-  it('stops the thread when the export is aborted: no files left, its connection closed', async () => {
+  it('terminates a thread that holds its connection when the export is aborted while waiting for it: no files, the connection closed', async () => {
+    const target = await mkdtemp(join(dir, 'abort-waiting-'));
+    // backends check their client's socket while they wait (PostgreSQL 14+): a backend whose
+    // client is gone ends even while it still waits for the lock
+    await sql`alter database ${sql.id(new URL(t.url).pathname.slice(1))} set client_connection_check_interval = 100`.execute(t.db.kysely);
+    const before = await otherConnections(t.url);
+    // holds the tickets table so that the thread, connected and in its snapshot, waits on its read
+    const locker = new pg.Client({ connectionString: t.url });
+    await locker.connect();
+    let stop = false;
+    const exported = new ExportReader(t.db).snapshot(async (snap) => {
+      const ticketsRead = { url: t.url, snapshot: await snap.exportSnapshot(), partnerId: org.id, filters: all };
+      await locker.query('begin');
+      await locker.query('lock table tickets in access exclusive mode');
+      return writeExportFiles({ ...base, dir: target, orders: orders(snap, all), ticketsRead, aborted: () => stop });
+    });
+    exported.catch(() => undefined); // awaited below
+    // asked outside the locker's transaction, which would see pg_stat_activity as of its first look
+    const watcher = new pg.Client({ connectionString: t.url });
+    await watcher.connect();
+    const waiting = async () =>
+      Number((await watcher.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")).rows[0]!.n);
+    for (let i = 0; i < 100 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await waiting()).toBe(1);
+    await watcher.end();
+    // the orders are long written: the export waits for the thread alone
+    stop = true;
+    await expect(exported).rejects.toThrow('export aborted');
+    expect(await readdir(target)).toEqual([]);
+    // the thread's backend is gone while the lock is still held: its client was terminated, it did not finish
+    expect(await connectionsBackTo(t.url, before + 1)).toBe(before + 1);
+    await locker.query('rollback');
+    await locker.end();
+    expect(await connectionsBackTo(t.url, before)).toBe(before);
+  });
+
+  it('stops the thread when the export is aborted at the orders’ last check: no files left', async () => {
     const target = await mkdtemp(join(dir, 'abort-'));
     const before = await otherConnections(t.url);
     let rows = 0;
@@ -151,7 +189,7 @@ describe.each(DIALECTS.filter((d) => d === 'postgres'))('xlsx tickets written in
             yield row;
           }
         })();
-        // aborted once every order is written: while the export waits for the thread, or in its last check
+        // aborted once every order is written: at the check after the orders' last row
         return writeExportFiles({ ...base, dir: target, orders: counted, ticketsRead, aborted: () => rows === 60 });
       }),
     ).rejects.toThrow('export aborted');

@@ -3,9 +3,10 @@
 // every entry's CRC-32 and sizes against the central directory.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeflateFile, ZipWriter } from './pack.js';
 
@@ -33,6 +34,76 @@ function unzipEntry(file: string, name: string): Buffer {
 /** Every record of the zip as `zipinfo -v` describes it. */
 function zipinfo(file: string): string {
   return execFileSync('zipinfo', ['-v', file], { encoding: 'utf8', env });
+}
+
+interface Described {
+  name: string;
+  crc: number;
+  size: number;
+  compressedSize: number;
+}
+
+/**
+ * The data descriptors, which unzip does not read (it goes by the central
+ * directory): walks the local entries from the start of the file, each one's
+ * data length taken from the central directory, and returns what each
+ * descriptor says, checking that the entries follow one another without a
+ * gap up to the central directory. `wide`: descriptors with 8-byte sizes.
+ */
+async function descriptors(file: string, wide: boolean): Promise<Described[]> {
+  const buf = await readFile(file);
+  let end = buf.length - 22;
+  while (buf.readUInt32LE(end) !== 0x06054b50) end--;
+  let count = buf.readUInt16LE(end + 10);
+  let directory = buf.readUInt32LE(end + 16);
+  if (count === 0xffff || directory === 0xffffffff) {
+    // the zip64 end record, through its locator right before the end record
+    const record = Number(buf.readBigUInt64LE(end - 20 + 8));
+    expect(buf.readUInt32LE(record)).toBe(0x06064b50);
+    count = Number(buf.readBigUInt64LE(record + 32));
+    directory = Number(buf.readBigUInt64LE(record + 48));
+  }
+  const central: { compressedSize: number; offset: number }[] = [];
+  for (let p = directory, i = 0; i < count; i++) {
+    expect(buf.readUInt32LE(p)).toBe(0x02014b50);
+    const nameLength = buf.readUInt16LE(p + 28);
+    const extraLength = buf.readUInt16LE(p + 30);
+    // 32-bit values, or from the zip64 extra field in the order size, compressed size, offset
+    const values = [buf.readUInt32LE(p + 24), buf.readUInt32LE(p + 20), buf.readUInt32LE(p + 42)];
+    let q = p + 46 + nameLength + 4;
+    for (let k = 0; k < 3; k++) {
+      if (values[k] === 0xffffffff) {
+        values[k] = Number(buf.readBigUInt64LE(q));
+        q += 8;
+      }
+    }
+    central.push({ compressedSize: values[1]!, offset: values[2]! });
+    p += 46 + nameLength + extraLength + buf.readUInt16LE(p + 32);
+  }
+  const out: Described[] = [];
+  let p = 0;
+  for (const entry of central) {
+    expect(entry.offset).toBe(p);
+    expect(buf.readUInt32LE(p)).toBe(0x04034b50);
+    expect(buf.readUInt16LE(p + 6) & 0x0008).toBe(0x0008);
+    const nameLength = buf.readUInt16LE(p + 26);
+    const name = buf.toString('utf8', p + 30, p + 30 + nameLength);
+    const d = p + 30 + nameLength + buf.readUInt16LE(p + 28) + entry.compressedSize;
+    expect(buf.readUInt32LE(d)).toBe(0x08074b50);
+    out.push(
+      wide
+        ? { name, crc: buf.readUInt32LE(d + 4), compressedSize: Number(buf.readBigUInt64LE(d + 8)), size: Number(buf.readBigUInt64LE(d + 16)) }
+        : { name, crc: buf.readUInt32LE(d + 4), compressedSize: buf.readUInt32LE(d + 8), size: buf.readUInt32LE(d + 12) },
+    );
+    p = d + (wide ? 24 : 16);
+  }
+  expect(p).toBe(directory);
+  return out;
+}
+
+/** What each descriptor should say about the entries. */
+function described(expected: Map<string, Buffer>): Omit<Described, 'compressedSize'>[] {
+  return [...expected].map(([name, bytes]) => ({ name, crc: crc32(bytes), size: bytes.length }));
 }
 
 /** Text that deflates poorly and well in turns, with Cyrillic (multi-byte UTF-8). */
@@ -75,6 +146,7 @@ describe('ZipWriter', () => {
     const expected = await threeEntries(file);
     expect(unzipTest(file)).toContain('No errors detected');
     for (const [name, bytes] of expected) expect(unzipEntry(file, name).equals(bytes)).toBe(true);
+    expect(await descriptors(file, false)).toMatchObject(described(expected));
     const info = zipinfo(file);
     // small files are plain zip 2.0: no zip64 records
     expect(info).not.toMatch(/64-bit sizes/);
@@ -96,6 +168,7 @@ describe('ZipWriter', () => {
     expect(Number(actual)).toBe((await stat(file)).size - 22 - 20 - 56);
     expect(unzipTest(file)).toContain('No errors detected');
     for (const [name, bytes] of expected) expect(unzipEntry(file, name).equals(bytes)).toBe(true);
+    expect(await descriptors(file, true)).toMatchObject(described(expected));
   });
 
   it('holds an entry of more than 4 GiB (zip64 sizes) between two small ones', async () => {

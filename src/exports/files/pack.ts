@@ -18,6 +18,9 @@
  * central directory gets the zip64 extra field for that entry's large values,
  * and a zip64 end of central directory is written when the directory's offset
  * or size, or the entry count, does not fit. Small zips are plain zip 2.0.
+ * As in Go's archive/zip, a local header cannot say in advance that its entry
+ * will pass 4 GiB: readers of such an entry go by the central directory (as
+ * Excel, Info-ZIP, 7-Zip and LibreOffice do), not by local headers alone.
  */
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';

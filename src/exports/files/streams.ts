@@ -91,6 +91,8 @@ export class FileSink {
 
   /** Abandons a partly written file: closes it and removes it. Never throws. */
   async discard(): Promise<void> {
+    // a write still waiting for 'drain' would wait forever on a destroyed stream
+    this.fail(new Error('the file was discarded'));
     this.stream.destroy();
     await this.closed;
     await unlink(this.path).catch(() => undefined);

@@ -66,7 +66,6 @@ export const ACCESS_TYPES: SqlTypes<OrderAccessTable> = {
   has_customer: 'integer',
 };
 
-
 /**
  * A row read as an array (pg's rowMode 'array'): the values of the columns
  * `C` of a table row `T`, in C's order. Reading rows as arrays spares pg an

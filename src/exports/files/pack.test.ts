@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { centralDirectory, dataStart } from '../../../test/support/zip.js';
 import { DeflateFile, ZipWriter } from './pack.js';
 
 let dir: string;
@@ -52,43 +53,16 @@ interface Described {
  */
 async function descriptors(file: string, wide: boolean): Promise<Described[]> {
   const buf = await readFile(file);
-  let end = buf.length - 22;
-  while (buf.readUInt32LE(end) !== 0x06054b50) end--;
-  let count = buf.readUInt16LE(end + 10);
-  let directory = buf.readUInt32LE(end + 16);
-  if (count === 0xffff || directory === 0xffffffff) {
-    // the zip64 end record, through its locator right before the end record
-    const record = Number(buf.readBigUInt64LE(end - 20 + 8));
-    expect(buf.readUInt32LE(record)).toBe(0x06064b50);
-    count = Number(buf.readBigUInt64LE(record + 32));
-    directory = Number(buf.readBigUInt64LE(record + 48));
-  }
-  const central: { compressedSize: number; offset: number }[] = [];
-  for (let p = directory, i = 0; i < count; i++) {
-    expect(buf.readUInt32LE(p)).toBe(0x02014b50);
-    const nameLength = buf.readUInt16LE(p + 28);
-    const extraLength = buf.readUInt16LE(p + 30);
-    // 32-bit values, or from the zip64 extra field in the order size, compressed size, offset
-    const values = [buf.readUInt32LE(p + 24), buf.readUInt32LE(p + 20), buf.readUInt32LE(p + 42)];
-    let q = p + 46 + nameLength + 4;
-    for (let k = 0; k < 3; k++) {
-      if (values[k] === 0xffffffff) {
-        values[k] = Number(buf.readBigUInt64LE(q));
-        q += 8;
-      }
-    }
-    central.push({ compressedSize: values[1]!, offset: values[2]! });
-    p += 46 + nameLength + extraLength + buf.readUInt16LE(p + 32);
-  }
+  const { start: directory, entries } = centralDirectory(buf);
   const out: Described[] = [];
   let p = 0;
-  for (const entry of central) {
+  for (const entry of entries) {
     expect(entry.offset).toBe(p);
     expect(buf.readUInt32LE(p)).toBe(0x04034b50);
     expect(buf.readUInt16LE(p + 6) & 0x0008).toBe(0x0008);
     const nameLength = buf.readUInt16LE(p + 26);
     const name = buf.toString('utf8', p + 30, p + 30 + nameLength);
-    const d = p + 30 + nameLength + buf.readUInt16LE(p + 28) + entry.compressedSize;
+    const d = dataStart(buf, entry) + entry.compressedSize;
     expect(buf.readUInt32LE(d)).toBe(0x08074b50);
     out.push(
       wide

@@ -33,7 +33,8 @@ import type {
 import { positions, type Tuple } from '../db/columns.js';
 import type { JsonMember, JsonSql, JsonWriter } from '../db/json.js';
 import { parseMoney } from '../shared/money.js';
-import { ascii, type JsonBytes } from '../shared/json.js';
+import { ascii } from '../shared/bytes.js';
+import type { JsonBytes } from '../shared/json.js';
 import { parseTimestamp } from '../shared/time.js';
 import type { Customer, Event, Order, Partner, Ticket } from './schemas.js';
 
@@ -273,7 +274,7 @@ export const TicketMapper = {
     w.raw(K.ticket.id);
     w.string(t[at.id]);
     w.raw(K.ticket.number);
-    w.integer(t[at.number]);
+    w.number(t[at.number]);
     w.raw(K.ticket.serial);
     w.string(t[at.serial]);
     w.raw(K.ticket.barcode);
@@ -395,7 +396,7 @@ export const OrderMapper = {
     w.raw(K.order.id);
     w.string(o[at.id]);
     w.raw(K.order.number);
-    w.integer(o[at.number]);
+    w.number(o[at.number]);
     w.raw(K.order.code);
     w.stringOrNull(o[at.code]);
     w.raw(K.order.status);

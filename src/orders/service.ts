@@ -1,5 +1,6 @@
 import { InvalidRequestError, KeyNotConfirmedError } from '../shared/errors.js';
-import { ascii, JsonBytes, type JsonBody } from '../shared/json.js';
+import { ascii } from '../shared/bytes.js';
+import { JsonBytes, type JsonBody } from '../shared/json.js';
 import { pageOffset, parseOrderFilters, parsePaging } from './filters.js';
 import { EventMapper, ORDER_AT, OrderMapper, PartnerMapper, TICKET_AT, TicketMapper, type TicketTuple } from './mappers.js';
 import type { OrdersPageJson, OrdersPageRows, OrdersRepository } from './repository.js';
@@ -28,11 +29,11 @@ export class OrdersService {
     w.raw(DATA);
     const refs = read.form === 'json' ? writeFromJson(w, read) : await writeFromRows(w, read);
     w.raw(PAGINATION);
-    w.integer(page);
+    w.number(page);
     w.raw(PAGE_SIZE);
-    w.integer(pageSize);
+    w.number(pageSize);
     w.raw(TOTAL);
-    w.integer(read.total);
+    w.number(read.total);
     w.raw(EVENTS);
     refs.events();
     w.raw(PARTNERS);

@@ -3,14 +3,13 @@
  * (orders/mappers.ts writes each object with it; SQLite's JSON text is
  * copied in as it is).
  *
- * Why bytes and not strings (docs/DECISIONS.md): a page of 50 orders is
- * ~75 KB of JSON from a few thousand small values. Written as strings it
- * took ~250 µs of every request to build the text — a string per value,
- * a rope per object, then flattening — and ~50 µs more to encode it, slower
- * still where a customer's name made a whole order two-byte text. Written
- * byte by byte into one buffer the same page takes ~2.5× less, and the
- * constant parts (keys, punctuation) are bytes encoded once.
+ * Why bytes and not strings (shared/bytes.ts, docs/DECISIONS.md): a page of
+ * 50 orders is ~75 KB of JSON from a few thousand small values. Written as
+ * strings it took ~250 µs of every request to build the text and ~50 µs more
+ * to encode it; written byte by byte into one buffer the same page takes
+ * ~2.5× less.
  */
+import { ascii, ByteWriter, isLowHalf, TWO_DIGITS, utf8Pair, utf8Unit } from './bytes.js';
 import { formatTimestamp, MAX_SECONDS, MIN_SECONDS, utcParts } from './time.js';
 
 /**
@@ -22,18 +21,10 @@ export type JsonText<T> = string & { readonly __jsonOf?: T };
 /** JSON of a T as UTF-8 bytes (what the route sends). */
 export type JsonBody<T> = Buffer & { readonly __jsonOf?: T };
 
-/** Text known to be ASCII as bytes: the constant parts of the JSON (keys, punctuation). */
-export function ascii(text: string): Uint8Array {
-  if (!/^[\x20-\x7e]*$/.test(text)) throw new Error(`not printable ASCII: ${text}`);
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
-}
-
 const NULL = ascii('null');
 const TRUE = ascii('true');
 const FALSE = ascii('false');
 const HEX = ascii('0123456789abcdef');
-/** '00'..'99': two ASCII digits at 2n, 2n+1 */
-const TWO_DIGITS = ascii(Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0')).join(''));
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 /** JSON.stringify's short escapes, by code unit (\b \t \n \f \r); 0 = none */
@@ -51,46 +42,10 @@ const NATIVE_FROM = 64;
  * as JSON.stringify writes it (the property tests hold every writer to
  * that). Single use: write, then take `body()`.
  */
-export class JsonBytes {
-  private buf: Buffer;
-  private pos = 0;
-
-  constructor(expectedBytes = 4096) {
-    this.buf = Buffer.allocUnsafe(expectedBytes);
-  }
-
-  /** Bytes written so far. */
-  get length(): number {
-    return this.pos;
-  }
-
+export class JsonBytes extends ByteWriter {
   /** What was written, as a T's JSON (no copy: a view of the buffer). */
   body<T>(): JsonBody<T> {
     return this.buf.subarray(0, this.pos);
-  }
-
-  /** Room for n more bytes. */
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + n));
-    this.buf.copy(bigger, 0, 0, this.pos);
-    this.buf = bigger;
-  }
-
-  /** One ASCII character, by its code. */
-  byte(code: number): void {
-    this.room(1);
-    this.buf[this.pos++] = code;
-  }
-
-  /** Bytes as they are: a constant made by ascii(). */
-  raw(bytes: Uint8Array): void {
-    const n = bytes.length;
-    this.room(n);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) buf[p++] = bytes[i]!;
-    this.pos = p;
   }
 
   /** Bytes [start, end) of another writer (parts written ahead, OrdersService). */
@@ -140,21 +95,12 @@ export class JsonBytes {
           else if (SHORT_ESCAPE[c] !== 0) buf[p++] = SHORT_ESCAPE[c]!;
           else p = unicodeEscape(buf, p, c);
         }
-      } else if (c < 0x800) {
-        buf[p++] = 0xc0 | (c >> 6);
-        buf[p++] = 0x80 | (c & 0x3f);
       } else if (c < 0xd800 || c > 0xdfff) {
-        buf[p++] = 0xe0 | (c >> 12);
-        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[p++] = 0x80 | (c & 0x3f);
+        p = utf8Unit(buf, p, c);
       } else {
         const next = i + 1 < n ? value.charCodeAt(i + 1) : 0;
-        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-          buf[p++] = 0xf0 | (cp >> 18);
-          buf[p++] = 0x80 | ((cp >> 12) & 0x3f);
-          buf[p++] = 0x80 | ((cp >> 6) & 0x3f);
-          buf[p++] = 0x80 | (cp & 0x3f);
+        if (c <= 0xdbff && isLowHalf(next)) {
+          p = utf8Pair(buf, p, c, next);
           i++;
         } else {
           // a lone surrogate half: JSON.stringify writes it as an escape
@@ -181,12 +127,6 @@ export class JsonBytes {
     this.raw(value ? TRUE : FALSE);
   }
 
-  /** An integer as JSON.stringify writes it (digits; every stored integer is below 2^53). */
-  integer(value: number): void {
-    if (value >= 0 && value < 0x80000000 && Number.isInteger(value)) this.digits(value);
-    else this.asciiText(String(value));
-  }
-
   /** Money: minor units as a string with two decimals, as formatMoney writes it (SPEC §1). */
   money(minor: number): void {
     this.byte(QUOTE);
@@ -195,7 +135,7 @@ export class JsonBytes {
       minor = -minor;
     }
     const whole = Math.floor(minor / 100);
-    this.integer(whole);
+    this.number(whole);
     this.room(4);
     const cents = 2 * (minor - whole * 100);
     const buf = this.buf;
@@ -233,27 +173,6 @@ export class JsonBytes {
     p = twoDigits(buf, p, t.second);
     buf[p++] = QUOTE;
     this.pos = p;
-  }
-
-  /** A non-negative integer below 2^31, in decimal. */
-  private digits(value: number): void {
-    let count = 1;
-    for (let rest = value; rest >= 10; rest = (rest / 10) | 0) count++;
-    this.room(count);
-    const buf = this.buf;
-    let p = this.pos + count;
-    this.pos = p;
-    do {
-      const next = (value / 10) | 0;
-      buf[--p] = 0x30 + value - 10 * next;
-      value = next;
-    } while (value > 0);
-  }
-
-  /** Text known to be ASCII, without escaping (numbers' own text). */
-  private asciiText(text: string): void {
-    this.room(text.length);
-    this.pos += this.buf.write(text, this.pos, 'latin1');
   }
 }
 

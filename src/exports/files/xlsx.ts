@@ -34,7 +34,9 @@
  */
 import { setImmediate as tick } from 'node:timers/promises';
 import type { CellKind, CellValue, Column } from './columns.js';
+import { ascii } from '../../shared/bytes.js';
 import { ZipWriter, type DeflatedFile, type ZipEntry } from './pack.js';
+import { needsPreserve, SheetXml } from './sheet-xml.js';
 import type { TimeZoneConverter } from './timezone.js';
 
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -129,26 +131,57 @@ export function columnLetters(index: number): string {
 /** Days from the spreadsheet epoch (1899-12-30) to 1970-01-01. */
 const EPOCH_DAYS = 25_569;
 
-function inlineString(ref: string, style: string, text: string): string {
-  const cut = text.length > EXCEL_MAX_TEXT ? text.slice(0, EXCEL_MAX_TEXT) : text;
-  const space = /^\s|\s$/.test(cut) ? ' xml:space="preserve"' : '';
-  return `<c r="${ref}"${style} t="inlineStr"><is><t${space}>${xmlText(cut)}</t></is></c>`;
+// The cells' constant parts as bytes; a cell is `<c r="` + letters + row + the rest.
+const CELL = {
+  inline: ascii('" t="inlineStr"><is><t'),
+  header: ascii(`" s="${STYLE.header}" t="inlineStr"><is><t`),
+  preserve: ascii(' xml:space="preserve">'),
+  inlineEnd: ascii('</t></is></c>'),
+  int: ascii(`" s="${STYLE.int}"><v>`),
+  money: ascii(`" s="${STYLE.money}"><v>`),
+  time: ascii(`" s="${STYLE.time}"><v>`),
+  plain: ascii('"><v>'),
+  valueEnd: ascii('</v></c>'),
+  rowStart: ascii('<row r="'),
+  rowEnd: ascii('</row>'),
+  tagEnd: ascii('">'),
+};
+const TAG_CLOSE = 0x3e;
+
+/** An inline string cell after its `<c r="A1`: `kind` is CELL.inline or CELL.header. */
+function inlineCell(w: SheetXml, kind: Uint8Array, text: string): void {
+  const end = Math.min(text.length, EXCEL_MAX_TEXT);
+  w.raw(kind);
+  if (needsPreserve(end === text.length ? text : text.slice(0, end))) w.raw(CELL.preserve);
+  else w.byte(TAG_CLOSE);
+  w.text(text, end);
+  w.raw(CELL.inlineEnd);
 }
 
-/** One cell's XML, or '' for a null (an absent cell). */
-function cellXml(ref: string, kind: CellKind, value: CellValue, tz: TimeZoneConverter): string {
-  if (value === null) return '';
-  if (typeof value === 'string') return inlineString(ref, '', value);
+/** One cell (nothing for a null: an absent cell); `open` is its `<c r="` + column letters. */
+function cell(w: SheetXml, open: Uint8Array, row: number, kind: CellKind, value: CellValue, tz: TimeZoneConverter): void {
+  if (value === null) return;
+  w.raw(open);
+  w.number(row);
+  if (typeof value === 'string') return inlineCell(w, CELL.inline, value);
   switch (kind) {
     case 'money':
-      return `<c r="${ref}" s="${STYLE.money}"><v>${value / 100}</v></c>`;
+      w.raw(CELL.money);
+      w.cents(value);
+      break;
     case 'time':
-      return `<c r="${ref}" s="${STYLE.time}"><v>${tz.wallSeconds(value) / 86_400 + EPOCH_DAYS}</v></c>`;
+      w.raw(CELL.time);
+      w.number(tz.wallSeconds(value) / 86_400 + EPOCH_DAYS);
+      break;
     case 'text':
-      return `<c r="${ref}"><v>${value}</v></c>`;
+      w.raw(CELL.plain);
+      w.number(value);
+      break;
     default:
-      return `<c r="${ref}" s="${STYLE.int}"><v>${value}</v></c>`;
+      w.raw(CELL.int);
+      w.number(value);
   }
+  w.raw(CELL.valueEnd);
 }
 
 interface Sheet {
@@ -164,8 +197,10 @@ class SheetSeries<R> {
   private entry: ZipEntry | null = null;
   private rowsInSheet = 0;
   private count = 0;
-  private pending = '';
-  private readonly letters: string[];
+  /** rows not yet handed to the zip */
+  private readonly pending = new SheetXml(256 * 1024);
+  /** each column's `<c r="` + letters */
+  private readonly opens: Uint8Array[];
   private readonly sheetHead: string;
 
   constructor(
@@ -173,7 +208,7 @@ class SheetSeries<R> {
     private readonly options: SheetOptions,
     private readonly openSheet: SheetOpener,
   ) {
-    this.letters = table.columns.map((_, i) => columnLetters(i));
+    this.opens = table.columns.map((_, i) => ascii(`<c r="${columnLetters(i)}`));
     const cols = table.columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width}" customWidth="1"/>`).join('');
     this.sheetHead =
       XML_HEAD +
@@ -186,15 +221,24 @@ class SheetSeries<R> {
   private async open(): Promise<void> {
     this.count += 1;
     this.entry = this.openSheet(sheetName(this.table.name, this.count));
-    const header = this.table.headers.map((h, i) => inlineString(`${this.letters[i]}1`, ` s="${STYLE.header}"`, h)).join('');
-    await this.entry.write(`${this.sheetHead}<row r="1">${header}</row>`);
+    await this.entry.write(this.sheetHead);
+    const w = this.pending;
+    w.raw(CELL.rowStart);
+    w.number(1);
+    w.raw(CELL.tagEnd);
+    this.table.headers.forEach((h, i) => {
+      w.raw(this.opens[i]!);
+      w.number(1);
+      inlineCell(w, CELL.header, h);
+    });
+    w.raw(CELL.rowEnd);
     this.rowsInSheet = 1;
   }
 
   private async close(): Promise<void> {
     if (!this.entry) return;
-    await this.entry.write(`${this.pending}</sheetData></worksheet>`);
-    this.pending = '';
+    if (this.pending.length > 0) await this.entry.write(this.pending.take());
+    await this.entry.write('</sheetData></worksheet>');
     await this.entry.end();
     this.entry = null;
   }
@@ -210,26 +254,25 @@ class SheetSeries<R> {
     await this.open();
   }
 
-  /** Adds a row to the open sheet (see needsSheet); synchronous, it only builds XML. */
+  /** Adds a row to the open sheet (see needsSheet); synchronous, it only writes XML into memory. */
   add(row: R): void {
     const r = this.rowsInSheet + 1;
     const { columns } = this.table;
-    let xml = `<row r="${r}">`;
+    const w = this.pending;
+    w.raw(CELL.rowStart);
+    w.number(r);
+    w.raw(CELL.tagEnd);
     for (let i = 0; i < columns.length; i++) {
-      const column = columns[i] as Column<R>;
-      xml += cellXml(`${this.letters[i]}${r}`, column.kind, column.value(row), this.options.tz);
+      const column = columns[i]!;
+      cell(w, this.opens[i]!, r, column.kind, column.value(row), this.options.tz);
     }
-    this.pending += `${xml}</row>`;
+    w.raw(CELL.rowEnd);
     this.rowsInSheet = r;
   }
 
   /** Hands the rows so far to the zip, waiting while it is behind; gives the event loop a turn. */
   async flush(): Promise<void> {
-    if (this.entry && this.pending) {
-      const chunk = this.pending;
-      this.pending = '';
-      await this.entry.write(chunk);
-    }
+    if (this.entry && this.pending.length > 0) await this.entry.write(this.pending.take());
     // timers (lease heartbeats) and requests of the same process must not
     // starve behind a fast in-memory row source
     await tick();

@@ -63,7 +63,7 @@ export class ByteWriter {
   }
 
   /** A non-negative integer below 2^31, in decimal. */
-  protected digits(value: number): void {
+  private digits(value: number): void {
     let count = 1;
     for (let rest = value; rest >= 10; rest = (rest / 10) | 0) count++;
     this.room(count);

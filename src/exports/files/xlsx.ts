@@ -1,7 +1,8 @@
 /**
  * The xlsx export: a SpreadsheetML workbook (ECMA-376) whose sheet XML is
- * written here, row by row, straight into a streaming zip (pack.ts), so memory
- * stays flat however many rows there are. No shared strings: text is inline.
+ * written here, row by row, as UTF-8 bytes (sheet-xml.ts) straight into a
+ * streaming zip (pack.ts), so memory stays flat however many rows there are.
+ * No shared strings: text is inline.
  *
  * Why not exceljs's WorkbookWriter (it was used first): building a cell model
  * per cell and rendering it through its XML stream cost ~80% of the export's
@@ -33,8 +34,8 @@
  * behind.
  */
 import { setImmediate as tick } from 'node:timers/promises';
-import type { CellKind, CellValue, Column } from './columns.js';
 import { ascii } from '../../shared/bytes.js';
+import type { CellKind, CellValue, Column } from './columns.js';
 import { ZipWriter, type DeflatedFile, type ZipEntry } from './pack.js';
 import { needsPreserve, SheetXml } from './sheet-xml.js';
 import type { TimeZoneConverter } from './timezone.js';

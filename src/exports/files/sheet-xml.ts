@@ -17,12 +17,12 @@ ASCII_ACTION[0x3e] = 4;
 ASCII_ACTION[0x22] = 5;
 
 /**
- * Whether a text starts or ends with white space (as JavaScript's `\s` has
- * it), which a spreadsheet would trim unless the element says
- * xml:space="preserve".
+ * Whether the first `end` code units of a text start or end with white space
+ * (as JavaScript's `\s` has it), which a spreadsheet would trim unless the
+ * element says xml:space="preserve".
  */
-export function needsPreserve(text: string): boolean {
-  return text.length > 0 && (isSpace(text.charCodeAt(0)) || isSpace(text.charCodeAt(text.length - 1)));
+export function needsPreserve(text: string, end = text.length): boolean {
+  return end > 0 && (isSpace(text.charCodeAt(0)) || isSpace(text.charCodeAt(end - 1)));
 }
 
 function isSpace(c: number): boolean {

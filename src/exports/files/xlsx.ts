@@ -153,7 +153,7 @@ const TAG_CLOSE = 0x3e;
 function inlineCell(w: SheetXml, kind: Uint8Array, text: string): void {
   const end = Math.min(text.length, EXCEL_MAX_TEXT);
   w.raw(kind);
-  if (needsPreserve(end === text.length ? text : text.slice(0, end))) w.raw(CELL.preserve);
+  if (needsPreserve(text, end)) w.raw(CELL.preserve);
   else w.byte(TAG_CLOSE);
   w.text(text, end);
   w.raw(CELL.inlineEnd);

@@ -122,6 +122,7 @@ async function main() {
   const TARGET = { p50Ratio: 1.5, throughput: 0.7, deepP50Ms: 100 };
   const CONCURRENCY = arg('concurrency', '1,16').split(',').map(Number);
   const PROCESSES = Number(arg('processes', String(availableParallelism())));
+  const WARM_CONNECTIONS = 2 * PROCESSES;
 
   const children = new Set();
   const killChildren = () => {
@@ -312,7 +313,11 @@ async function main() {
   async function measureHttp(url, headers) {
     const out = {};
     for (const c of CONCURRENCY) {
-      await cannon(url, c, cfg.warmup, headers); // warm-up, discarded
+      // Warm-up, discarded. With at least two connections per API process:
+      // the cluster hands each new connection to the next process, so a c=1
+      // warm-up would warm one process and the measured run's connection
+      // would land on the other, still cold one.
+      await cannon(url, Math.max(c, WARM_CONNECTIONS), cfg.warmup, headers);
       out[c] = await cannon(url, c, cfg.duration, headers);
     }
     return out;
@@ -716,7 +721,7 @@ async function main() {
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB; ${machine.platform}; Node ${machine.node}` +
       `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}${machine.sqlite ? `; SQLite ${machine.sqlite}` : ''}; ` +
       `load average at start ${machine.loadAverageAtStart.join(' ')}.`,
-    `autocannon: ${cfg.warmup} s warm-up (discarded), then ${cfg.duration} s per run; raw SQL: sequential ≥ ${cfg.sqlMs / 1000} s and ≥ ${cfg.sqlMinIterations} iterations, ` +
+    `autocannon: ${cfg.warmup} s warm-up with at least ${WARM_CONNECTIONS} connections (so that every API process is warm; discarded), then ${cfg.duration} s per run; raw SQL: sequential ≥ ${cfg.sqlMs / 1000} s and ≥ ${cfg.sqlMinIterations} iterations, ` +
       `16 concurrent loops for ${cfg.duration} s on PostgreSQL (SQLite is synchronous: its req/s is 1 / mean latency). ` +
       `p50 ratio = API p50 / (SQL floor p50 + HTTP floor p50); floor req/s at c=16 = min(SQL req/s, HTTP floor req/s), at c=1 = 1 / (SQL mean + HTTP mean). ` +
       `At c=16 the SQL and HTTP p50s are those measured under 16-way load (SQLite: the sequential SQL p50) and the p50 ratio, in parentheses, is ` +

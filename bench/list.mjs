@@ -97,9 +97,9 @@ async function main() {
         pg: { db: 'kassa_bench_50k', orders: 50_000, minTenant: 0 },
         sqlite: { file: join(benchDir, 'sqlite-50k.db'), orders: 50_000 },
         warmup: 0.1, // autocannon, seconds
-        duration: 0.4,
-        sqlWarmupMs: 50,
-        sqlMs: 150,
+        duration: 0.2,
+        sqlWarmupMs: 30,
+        sqlMs: 100,
         sqlMinIterations: 5,
       }
     : {
@@ -172,13 +172,6 @@ async function main() {
       return null;
     }
   }
-  /** CPU milliseconds the machine spent per request between readings a and b. */
-  function cpuMsPerRequest(a, b, seconds, requests) {
-    if (!a || !b || b.total === a.total || requests === 0) return null;
-    const busy = 1 - (b.idle - a.idle) / (b.total - a.total);
-    return (busy * CORES * seconds * 1000) / requests;
-  }
-
   function freePort() {
     return new Promise((resolve, reject) => {
       const s = createNetServer();
@@ -287,7 +280,48 @@ async function main() {
     });
   }
 
-  /** autocannon with our own sub-millisecond latency record (autocannon's histogram is whole ms). */
+  // Every quantity a ratio compares is measured in the same stretch of time:
+  // the runs of one query (the SQL floor's variants, the API, the HTTP floor,
+  // the one-server floor) are cut into ROUNDS slices and taken in turn, round
+  // by round, and each one's samples are pooled. On a VM whose speed drifts
+  // by tens of percent within minutes, timing each once in sequence let the
+  // drift decide the ratio, and the fastest of several variants timed at
+  // different moments sat below what any of them typically takes.
+  const ROUNDS = quick ? 2 : 5;
+
+  /** Pools the chunks of one participant: {latencies, seconds, busyMs} each. */
+  function pooled(chunks) {
+    const latencies = chunks.flatMap((c) => c.latencies);
+    const seconds = chunks.reduce((s, c) => s + c.seconds, 0);
+    const busy = chunks.every((c) => c.busyMs !== null) ? chunks.reduce((s, c) => s + c.busyMs, 0) : null;
+    return { ...stats(latencies, seconds), cpuMs: busy === null || latencies.length === 0 ? null : busy / latencies.length, rounds: chunks.length };
+  }
+
+  /**
+   * Runs each participant's warm-up, then ROUNDS rounds in which every
+   * participant runs its slice; the order rotates by one each round and every
+   * other round runs backwards, so that no participant always follows the
+   * same one or always comes early in a round. Returns pooled stats by name.
+   * A participant is { name, warm: () => Promise, slice: (round) => Promise<chunk> }.
+   */
+  async function interleaved(participants) {
+    for (const p of participants) await p.warm();
+    const chunks = Object.fromEntries(participants.map((p) => [p.name, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = participants.map((_, i) => participants[(i + r) % participants.length]);
+      if (r % 2 === 1) order.reverse();
+      for (const p of order) chunks[p.name].push(await p.slice(r));
+    }
+    return Object.fromEntries(Object.entries(chunks).map(([name, c]) => [name, pooled(c)]));
+  }
+
+  /** Busy CPU milliseconds of the whole machine between readings a and b. */
+  function busyMs(a, b, seconds) {
+    if (!a || !b || b.total === a.total) return null;
+    return (1 - (b.idle - a.idle) / (b.total - a.total)) * CORES * seconds * 1000;
+  }
+
+  /** One autocannon run with our own sub-millisecond latency record (autocannon's histogram is whole ms). */
   async function cannon(url, connections, seconds, headers) {
     const latencies = [];
     const cpuBefore = machineCpu();
@@ -307,40 +341,48 @@ async function main() {
         `${url} c=${connections}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts (status codes ${JSON.stringify(result.statusCodeStats)})`,
       );
     }
-    return { ...stats(latencies, result.duration), cpuMs: cpuMsPerRequest(cpuBefore, cpuAfter, result.duration, latencies.length) };
+    return { latencies, seconds: result.duration, busyMs: busyMs(cpuBefore, cpuAfter, result.duration) };
   }
 
-  async function measureHttp(url, headers) {
-    const out = {};
-    for (const c of CONCURRENCY) {
-      // Warm-up, discarded. With at least two connections per API process:
-      // the cluster hands each new connection to the next process, so a c=1
-      // warm-up would warm one process and the measured run's connection
-      // would land on the other, still cold one.
-      await cannon(url, Math.max(c, WARM_CONNECTIONS), cfg.warmup, headers);
-      out[c] = await cannon(url, c, cfg.duration, headers);
-    }
-    return out;
+  /** An HTTP participant: `connections` autocannon connections on url, cfg.duration in all. */
+  function httpParticipant(name, url, connections, headers) {
+    return {
+      name,
+      // Discarded. With at least two connections per API process: the cluster
+      // hands each new connection to the next process, so a c=1 warm-up would
+      // warm one process and the measured connection could land on the other,
+      // still cold one.
+      warm: () => cannon(url, Math.max(connections, WARM_CONNECTIONS), cfg.warmup, headers),
+      slice: () => cannon(url, connections, cfg.duration / ROUNDS, headers),
+    };
   }
 
-  /** Sequential latency of an async/sync function: warm-up, then ≥ sqlMs and ≥ sqlMinIterations. */
-  async function measureSequential(fn, ms = cfg.sqlMs, minIterations = cfg.sqlMinIterations) {
-    const warmEnd = performance.now() + cfg.sqlWarmupMs;
-    do await fn();
-    while (performance.now() < warmEnd);
-    const latencies = [];
-    const start = performance.now();
-    const maxMs = ms * 3;
-    while ((performance.now() - start < ms || latencies.length < minIterations) && performance.now() - start < maxMs) {
-      const t = performance.now();
-      await fn();
-      latencies.push(performance.now() - t);
-    }
-    return stats(latencies, (performance.now() - start) / 1000);
+  /** A sequential participant: fn called in a loop, ≥ sqlMs and ≥ sqlMinIterations in all. */
+  function sequentialParticipant(name, fn) {
+    const ms = cfg.sqlMs / ROUNDS;
+    const minIterations = Math.ceil(cfg.sqlMinIterations / ROUNDS);
+    return {
+      name,
+      warm: async () => {
+        const warmEnd = performance.now() + cfg.sqlWarmupMs;
+        do await fn();
+        while (performance.now() < warmEnd);
+      },
+      slice: async () => {
+        const latencies = [];
+        const start = performance.now();
+        while ((performance.now() - start < ms || latencies.length < minIterations) && performance.now() - start < ms * 3) {
+          const t = performance.now();
+          await fn();
+          latencies.push(performance.now() - t);
+        }
+        return { latencies, seconds: (performance.now() - start) / 1000, busyMs: null };
+      },
+    };
   }
 
-  /** Throughput of `loops` concurrent async loops over `seconds`. */
-  async function measureConcurrent(fn, loops, seconds) {
+  /** A concurrent participant: `loops` async loops over fn, cfg.duration in all. */
+  function concurrentParticipant(name, fn, loops) {
     const run = async (ms, record) => {
       const end = performance.now() + ms;
       await Promise.all(
@@ -353,13 +395,18 @@ async function main() {
         }),
       );
     };
-    await run(cfg.warmup * 1000);
-    const latencies = [];
-    const cpuBefore = machineCpu();
-    const start = performance.now();
-    await run(seconds * 1000, latencies);
-    const elapsed = (performance.now() - start) / 1000;
-    return { ...stats(latencies, elapsed), cpuMs: cpuMsPerRequest(cpuBefore, machineCpu(), elapsed, latencies.length) };
+    return {
+      name,
+      warm: () => run(cfg.warmup * 1000),
+      slice: async () => {
+        const latencies = [];
+        const cpuBefore = machineCpu();
+        const start = performance.now();
+        await run((cfg.duration / ROUNDS) * 1000, latencies);
+        const seconds = (performance.now() - start) / 1000;
+        return { latencies, seconds, busyMs: busyMs(cpuBefore, machineCpu(), seconds) };
+      },
+    };
   }
 
   /** The list queries for one tenant: the API parameters and, written by hand, the floor's WHERE. */
@@ -571,44 +618,43 @@ async function main() {
     try {
       for (const q of queries) {
         log(`${kind}: ${q.name}`);
-        // (a) raw SQL: check it computes what the API answered, then time it
-        const sql = {};
+        // (a) raw SQL: check it computes what the API answered
         const fns = Object.fromEntries(Object.entries(floors).map(([v, make]) => [v, make(q)]));
         for (const fn of Object.values(fns)) sameResult(q.name, bodies[q.name], await fn());
-        // every variant timed sequentially; the fastest (p50) is the floor
-        const seq = {};
-        for (const [v, fn] of Object.entries(fns)) seq[v] = await measureSequential(fn);
-        const best = Object.keys(seq).sort((a, b) => seq[a].p50 - seq[b].p50)[0];
-        sql.variants = Object.fromEntries(Object.entries(seq).map(([v, s]) => [v, { p50: r2(s.p50), p99: r2(s.p99), n: s.n }]));
-        sql.variant = best;
-        sql.seq = seq[best];
-        sql.c16 = !CONCURRENCY.includes(16)
-          ? null
-          : kind === 'postgres'
-            ? await measureConcurrent(fns[best], 16, cfg.duration)
-            : // one core busy for the whole of each call
-              { ...sql.seq, rps: 1000 / sql.seq.mean, cpuMs: sql.seq.mean, note: 'synchronous: 1 / mean latency' };
-
-        // the API and (b) the HTTP floor, same requests, same autocannon settings
-        const apiRes = await measureHttp(api.base + q.path, headers);
-        // informational: the API in one process, at c=16 (at c=1 one process answers either way)
-        let oneProcess = null;
-        if (api1 && CONCURRENCY.includes(16)) {
-          await cannon(api1.base + q.path, 16, cfg.warmup, headers);
-          oneProcess = await cannon(api1.base + q.path, 16, cfg.duration, headers);
+        // At c=1, every SQL variant, the API and (b) the HTTP floor (same
+        // requests, same autocannon settings), and, informational, the SQL and
+        // HTTP floors in one server, interleaved; the fastest variant (p50) is
+        // the floor.
+        const http = (c) => [
+          httpParticipant('api', api.base + q.path, c, headers),
+          // informational: the API in one process (at c=1 one process answers either way)
+          ...(api1 && c > 1 ? [httpParticipant('api1', api1.base + q.path, c, headers)] : []),
+          httpParticipant('http', floorHttp.base + q.path, c, headers),
+          httpParticipant('one', floorOne.base + q.path, c, headers),
+        ];
+        const measured = {};
+        const first = await interleaved([
+          ...Object.entries(fns).map(([v, fn]) => sequentialParticipant(`sql:${v}`, fn)),
+          ...(CONCURRENCY.includes(1) ? http(1) : []),
+        ]);
+        const seq = Object.fromEntries(Object.keys(fns).map((v) => [v, first[`sql:${v}`]]));
+        const best = Object.keys(seq).sort((x, y) => seq[x].p50 - seq[y].p50)[0];
+        const variants = Object.fromEntries(Object.entries(seq).map(([v, st]) => [v, { p50: r2(st.p50), p99: r2(st.p99), n: st.n }]));
+        if (CONCURRENCY.includes(1)) measured[1] = { ...first, sql: seq[best] };
+        for (const c of CONCURRENCY.filter((x) => x !== 1)) {
+          // SQLite is synchronous: its floor at any concurrency is one loop, one
+          // core busy for the whole of each call (timed again, in these rounds)
+          const sql = kind === 'postgres' ? concurrentParticipant('sql', fns[best], c) : sequentialParticipant('sql', fns[best]);
+          const group = await interleaved([sql, ...http(c)]);
+          if (kind !== 'postgres') group.sql = { ...group.sql, rps: 1000 / group.sql.mean, cpuMs: group.sql.mean, note: 'synchronous: 1 / mean latency' };
+          measured[c] = group;
         }
-        const httpRes = await measureHttp(floorHttp.base + q.path, headers);
-        // informational: the SQL floor and the HTTP floor in one server
-        const oneRes = await measureHttp(floorOne.base + q.path, headers);
         const result = sameResult(q.name, bodies[q.name], await fns[best]());
 
         for (const c of CONCURRENCY) {
-          const a = apiRes[c];
-          const h = httpRes[c];
-          const o = oneRes[c];
-          const s = c === 1 ? sql.seq : sql.c16;
+          const { api: a, api1: oneProcess, http: h, one: o, sql: s } = measured[c];
           const floorP50 = s.p50 + h.p50;
-          const floorRps = c === 1 ? 1000 / (sql.seq.mean + h.mean) : Math.min(sql.c16.rps, h.rps);
+          const floorRps = c === 1 ? 1000 / (s.mean + h.mean) : Math.min(s.rps, h.rps);
           const p50Ratio = a.p50 / floorP50;
           const rpsRatio = a.rps / floorRps;
           const checks = [];
@@ -621,17 +667,17 @@ async function main() {
             concurrency: c,
             result,
             api: { p50: r2(a.p50), p99: r2(a.p99), rps: r2(a.rps), n: a.n, processes: PROCESSES },
-            apiOneProcess: c === 16 && oneProcess ? { p50: r2(oneProcess.p50), rps: r2(oneProcess.rps), rpsRatio: r2(oneProcess.rps / floorRps) } : null,
-            sqlFloor: { variant: best, p50: r2(s.p50), p99: r2(s.p99), rps: r2(c === 1 ? sql.seq.rps : sql.c16.rps), n: s.n, variants: sql.variants },
+            apiOneProcess: oneProcess ? { p50: r2(oneProcess.p50), rps: r2(oneProcess.rps), rpsRatio: r2(oneProcess.rps / floorRps) } : null,
+            sqlFloor: { variant: best, p50: r2(s.p50), p99: r2(s.p99), rps: r2(s.rps), n: s.n, variants },
             httpFloor: { p50: r2(h.p50), p99: r2(h.p99), rps: r2(h.rps), n: h.n },
             floor: { p50: r2(floorP50), rps: r2(floorRps) },
             oneServerFloor: { p50: r2(o.p50), p99: r2(o.p99), rps: r2(o.rps), n: o.n, p50Ratio: r2(a.p50 / o.p50), rpsRatio: r2(a.rps / o.rps) },
             p50Ratio: r2(p50Ratio),
             rpsRatio: r2(rpsRatio),
-            // c=16: what the machine spent per request, and the req/s two saturated
+            // c>1: what the machine spent per request, and the req/s the saturated
             // cores allow when every request costs what both floors cost
             cpu:
-              c === 16 && a.cpuMs !== null && s.cpuMs !== null && h.cpuMs !== null
+              c !== 1 && a.cpuMs !== null && s.cpuMs !== null && h.cpuMs !== null
                 ? { api: r2(a.cpuMs), sqlFloor: r2(s.cpuMs), httpFloor: r2(h.cpuMs), ceiling: r2((CORES * 1000) / (s.cpuMs + h.cpuMs)) }
                 : null,
             checks,
@@ -721,8 +767,11 @@ async function main() {
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB; ${machine.platform}; Node ${machine.node}` +
       `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}${machine.sqlite ? `; SQLite ${machine.sqlite}` : ''}; ` +
       `load average at start ${machine.loadAverageAtStart.join(' ')}.`,
-    `autocannon: ${cfg.warmup} s warm-up with at least ${WARM_CONNECTIONS} connections (so that every API process is warm; discarded), then ${cfg.duration} s per run; raw SQL: sequential ≥ ${cfg.sqlMs / 1000} s and ≥ ${cfg.sqlMinIterations} iterations, ` +
-      `16 concurrent loops for ${cfg.duration} s on PostgreSQL (SQLite is synchronous: its req/s is 1 / mean latency). ` +
+    `autocannon: ${cfg.warmup} s warm-up with at least ${WARM_CONNECTIONS} connections (so that every API process is warm; discarded), then ${cfg.duration} s per run; raw SQL: sequential ≥ ${cfg.sqlMs / 1000} s and ≥ ${cfg.sqlMinIterations} iterations per variant, ` +
+      `at c>1 as many concurrent loops for ${cfg.duration} s on PostgreSQL (SQLite is synchronous: one sequential loop again, its req/s is 1 / mean latency). ` +
+      `Interleaved: for each query and concurrency every run (at c=1 each SQL variant, the API, the HTTP floor and the one-server floor; at c>1 the SQL floor, ` +
+      `the API, the one-process API and the two floors) is cut into ${ROUNDS} slices taken in turn, round by round (the order rotated each round, every other round backwards), ` +
+      `and its samples pooled, so that each ratio compares runs from the same minutes. ` +
       `p50 ratio = API p50 / (SQL floor p50 + HTTP floor p50); floor req/s at c=16 = min(SQL req/s, HTTP floor req/s), at c=1 = 1 / (SQL mean + HTTP mean). ` +
       `At c=16 the SQL and HTTP p50s are those measured under 16-way load (SQLite: the sequential SQL p50) and the p50 ratio, in parentheses, is ` +
       `informational (queueing); the p50 target applies at c=1, the throughput target at c=16, the 100 ms deep-page target at c=1. ` +
@@ -758,7 +807,7 @@ async function main() {
   if (argv.includes('--json')) writeFileSync(arg('json'), `${JSON.stringify({ quick, machine, results }, null, 2)}\n`);
   writeFileSync(
     join(benchDir, `results-${stamp}.json`),
-    `${JSON.stringify({ quick, machine, settings: { ...cfg, targets: TARGET }, seconds: Math.round(seconds), results }, null, 2)}\n`,
+    `${JSON.stringify({ quick, machine, settings: { ...cfg, rounds: ROUNDS, concurrency: CONCURRENCY, processes: PROCESSES, targets: TARGET }, seconds: Math.round(seconds), results }, null, 2)}\n`,
   );
   log(`done in ${seconds.toFixed(1)} s; wrote .bench/results-${stamp}.md and .json`);
 }

@@ -294,7 +294,7 @@ async function main() {
     const latencies = chunks.flatMap((c) => c.latencies);
     const seconds = chunks.reduce((s, c) => s + c.seconds, 0);
     const busy = chunks.every((c) => c.busyMs !== null) ? chunks.reduce((s, c) => s + c.busyMs, 0) : null;
-    return { ...stats(latencies, seconds), cpuMs: busy === null || latencies.length === 0 ? null : busy / latencies.length, rounds: chunks.length };
+    return { ...stats(latencies, seconds), cpuMs: busy === null || latencies.length === 0 ? null : busy / latencies.length };
   }
 
   /**
@@ -302,7 +302,7 @@ async function main() {
    * participant runs its slice; the order rotates by one each round and every
    * other round runs backwards, so that no participant always follows the
    * same one or always comes early in a round. Returns pooled stats by name.
-   * A participant is { name, warm: () => Promise, slice: (round) => Promise<chunk> }.
+   * A participant is { name, warm: () => Promise, slice: () => Promise<chunk> }.
    */
   async function interleaved(participants) {
     for (const p of participants) await p.warm();
@@ -310,7 +310,7 @@ async function main() {
     for (let r = 0; r < ROUNDS; r++) {
       const order = participants.map((_, i) => participants[(i + r) % participants.length]);
       if (r % 2 === 1) order.reverse();
-      for (const p of order) chunks[p.name].push(await p.slice(r));
+      for (const p of order) chunks[p.name].push(await p.slice());
     }
     return Object.fromEntries(Object.entries(chunks).map(([name, c]) => [name, pooled(c)]));
   }

@@ -32,7 +32,7 @@ if (!url || !/^[0-9a-f]{24}$/.test(partner ?? '')) {
 const query = Object.fromEntries(new URLSearchParams(qs));
 
 const db = openDb(url);
-const repo = new OrdersRepository(db.lists, db.dialect);
+const repo = new OrdersRepository(db.lists, db.dialect, db.pipeline);
 const service = new OrdersService(repo);
 const app = await buildApp({ db, logger: pino({ level: 'silent' }), config: loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' }) });
 await app.ready();

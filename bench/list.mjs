@@ -34,7 +34,7 @@ import { machineInfo } from './machine.mjs';
 // ---------------------------------------------------------------------------
 // Child mode: the HTTP floor. Serves pre-serialised bodies by request URL.
 // With --sql (informational "one-server floor"): first runs the raw-SQL floor
-// of the request's query ('arrays' variant on PostgreSQL, 'rows' on
+// of the request's query ('pipelined' variant on PostgreSQL, 'rows' on
 // SQLite), as a server doing nothing but that SQL and sending the answer would.
 if (process.argv[2] === '--floor-server') {
   const dir = process.argv[3];
@@ -46,12 +46,12 @@ if (process.argv[2] === '--floor-server') {
     let floors;
     if (kind === 'postgres') {
       const { default: pg } = await import('pg');
-      floors = pgFloor(new pg.Pool({ connectionString: target, max: 16 }));
+      floors = pgFloor(new pg.Pool({ connectionString: target, max: 16 }), new pg.Pool({ connectionString: target, max: 16, pipeline: true }));
     } else {
       const { default: Database } = await import('better-sqlite3');
       floors = sqliteFloor(new Database(target, { readonly: true }));
     }
-    const variant = kind === 'postgres' ? floors.arrays : floors.rows;
+    const variant = kind === 'postgres' ? floors.pipelined : floors.rows;
     sqlOf = new Map(Object.entries(queries).map(([url, q]) => [url, variant(q)]));
   }
   const server = createServer(async (req, res) => {
@@ -603,11 +603,13 @@ async function main() {
     const floorOne = await startFloorServer(floorDir, true);
 
     let pool;
+    let pipelinedPool;
     let sdb;
     let floors;
     if (kind === 'postgres') {
       pool = new pg.Pool({ connectionString: ds.url, max: 32 });
-      floors = pgFloor(pool);
+      pipelinedPool = new pg.Pool({ connectionString: ds.url, max: 32, pipeline: true });
+      floors = pgFloor(pool, pipelinedPool);
     } else {
       sdb = new Database(ds.file, { readonly: true });
       sdb.pragma('busy_timeout = 10000');
@@ -686,6 +688,7 @@ async function main() {
       }
     } finally {
       await pool?.end();
+      await pipelinedPool?.end();
       sdb?.close();
       await floorHttp.stop();
       await floorOne.stop();
@@ -778,9 +781,10 @@ async function main() {
       `The SQL floor is the fastest (by p50) of: rows = count ‖ page, then tickets+events+partners in one round trip; ` +
       `joined = one statement for the page with the total and each order's event and partners joined in, then the tickets; ` +
       `json = PostgreSQL: count ‖ one statement returning the page and its refs as json_agg; SQLite: count, the page with each order's JSON (its tickets in it) written by SQLite, then the events' and partners' JSON (the API's JSON writer's SQL, straight through better-sqlite3); ` +
-      `prepared = rows as named prepared statements, refs by = ANY($1) (PostgreSQL); arrays = prepared with every row read as an array of values (pg's rowMode 'array', PostgreSQL). ` +
+      `prepared = rows as named prepared statements, refs by = ANY($1) (PostgreSQL); arrays = prepared with every row read as an array of values (pg's rowMode 'array', PostgreSQL); ` +
+      `pipelined = arrays with count and page, then the three refs, pipelined on one connection and written in one send (pg's pipeline mode, PostgreSQL). ` +
       `The API runs as \`kassa serve --processes ${PROCESSES}\`${withOneProcess ? '; the last column is the same API in one process at c=16, informational' : ''}. ` +
-      `Informational, not a target: the one-server floor is one node:http process that runs the SQL floor ('arrays' on PostgreSQL, 'rows' on SQLite) for each request ` +
+      `Informational, not a target: the one-server floor is one node:http process that runs the SQL floor ('pipelined' on PostgreSQL, 'rows' on SQLite) for each request ` +
       `and then sends the pre-serialised body — the two floors as one real server pays them; its ratios are API / it. ` +
       `CPU ms/req (c=16): the whole machine's busy CPU time (/proc/stat: server, database and autocannon alike) per answered request; ` +
       `SQLite's SQL floor is synchronous, its CPU is its mean latency; the ceiling is ${CORES} cores / (SQL floor's + HTTP floor's CPU per request), ` +

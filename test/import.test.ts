@@ -31,7 +31,7 @@ function order(changes: Record<string, unknown> = {}): string {
 
 /** The order as the organiser's list shows it (the list's own reading and writing, on each database). */
 async function listedOrder(t: TestDb, id: string): Promise<Order> {
-  const page = await new OrdersService(new OrdersRepository(t.db.kysely, t.dialect)).list(ORG, { page_size: '200' });
+  const page = await new OrdersService(new OrdersRepository(t.db.lists, t.dialect, t.db.pipeline)).list(ORG, { page_size: '200' });
   const found = (JSON.parse(page.toString('utf8')) as OrdersPage).data.find((o) => o.id === id);
   if (!found) throw new Error(`order ${id} is not listed`);
   return found;

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type CompiledQuery, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
+import { throughKysely, type OpenPipeline, type Pipeline, type RowsOf } from './pipeline.js';
 import type { Database } from './types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -19,6 +20,12 @@ export interface Db {
    * transactions there); on SQLite `kysely`.
    */
   readonly lists: Kysely<Database>;
+  /**
+   * The list's statements run together (db/pipeline.ts): on PostgreSQL
+   * pipelined on one connection of the lists pool; on SQLite through
+   * `lists`, one after another.
+   */
+  readonly pipeline: OpenPipeline;
   readonly dialect: Dialect;
   /** the DATABASE_URL it was opened from (a second connection may be opened to it) */
   readonly url: string;
@@ -121,12 +128,13 @@ function namingStatements(pool: pg.Pool, max = 256): PostgresPool {
   };
 }
 
+type QueryConfigs = (text: string, parameters: readonly unknown[]) => pg.QueryConfig | pg.QueryArrayConfig;
 /**
  * pg's query config for a statement: NAMED and NAMED_TUPLES texts get a
  * name, the first `max` distinct ones (the rest run unnamed); NAMED_TUPLES
  * ones read their rows as arrays.
  */
-function queryConfigs(max: number): (text: string, parameters: readonly unknown[]) => pg.QueryConfig | pg.QueryArrayConfig {
+function queryConfigs(max = 256): QueryConfigs {
   const names = new Map<string, string>();
   return (text, parameters) => {
     const tuples = text.startsWith(TUPLES_PREFIX);
@@ -152,8 +160,7 @@ const TRANSACTION_CONTROL = /^\s*(begin|start transaction|commit|rollback|savepo
  * statements of one transaction, or a cursor, could land on different
  * connections, so they are refused.
  */
-function statementPerCheckout(pool: pg.Pool, max = 256): PostgresPool {
-  const configOf = queryConfigs(max);
+function statementPerCheckout(pool: pg.Pool, configOf: QueryConfigs): PostgresPool {
   const client: PostgresPoolClient = {
     query: ((textOrCursor: string | PostgresCursor<unknown>, parameters: readonly unknown[] = []) => {
       if (typeof textOrCursor !== 'string') throw new Error('db.lists runs single statements: no cursors');
@@ -165,12 +172,46 @@ function statementPerCheckout(pool: pg.Pool, max = 256): PostgresPool {
   return { connect: async () => client, end: () => pool.end() };
 }
 
+/**
+ * Pipelines on connections of `pool` (its clients made with pg's `pipeline`
+ * option): a batch's statements (NAMED ones named by queryConfigs) are
+ * written while the socket is corked — one send — and pg sends each with a
+ * Sync of its own, so a failing statement fails alone. A connection whose
+ * batch failed is closed rather than reused.
+ */
+function pipelines(pool: pg.Pool, configOf: QueryConfigs): OpenPipeline {
+  return async () => {
+    const client = await pool.connect();
+    let failure: Error | undefined;
+    const pipeline: Pipeline = {
+      async run<T extends readonly CompiledQuery<unknown>[]>(statements: T): Promise<RowsOf<T>> {
+        const socket = client.connection.stream;
+        let sent: Promise<pg.QueryResult>[];
+        socket.cork();
+        try {
+          // pipelined: each statement is written as it is queued
+          sent = statements.map((s) => client.query(configOf(s.sql, s.parameters) as pg.QueryConfig));
+        } finally {
+          socket.uncork();
+        }
+        const answered = await Promise.allSettled(sent);
+        for (const a of answered) {
+          if (a.status === 'rejected') throw (failure ??= a.reason instanceof Error ? a.reason : new Error(String(a.reason)));
+        }
+        return answered.map((a) => (a as PromiseFulfilledResult<pg.QueryResult>).value.rows) as RowsOf<T>;
+      },
+      release: () => client.release(failure),
+    };
+    return pipeline;
+  };
+}
+
 export function openDb(url: string, options: { poolSize?: number; readonly?: boolean; namedStatements?: number } = {}): Db {
   const dialect = dialectOf(url);
   if (dialect === 'sqlite') {
     const database = openSqlite(url, { readonly: options.readonly ?? false });
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepingStatements(database) }) });
-    return { kysely, lists: kysely, dialect, url, close: () => kysely.destroy() };
+    return { kysely, lists: kysely, pipeline: throughKysely(kysely), dialect, url, close: () => kysely.destroy() };
   }
   const poolOf = (config: pg.PoolConfig) => {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, ...config });
@@ -182,12 +223,16 @@ export function openDb(url: string, options: { poolSize?: number; readonly?: boo
   // pg-cursor lets Kysely's .stream() read big results in chunks (exports).
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingStatements(poolOf({}), options.namedStatements), cursor: Cursor }) });
   // pg opens a pool's connections when first needed: none for a process that lists nothing
+  const listsPool = poolOf({ options: genericPlans, pipeline: true });
+  // one naming for both: they share the pool's connections, where a name is one statement
+  const listsConfigs = queryConfigs(options.namedStatements);
   const lists = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: statementPerCheckout(poolOf({ options: genericPlans }), options.namedStatements) }),
+    dialect: new PostgresDialect({ pool: statementPerCheckout(listsPool, listsConfigs) }),
   });
   return {
     kysely,
     lists,
+    pipeline: pipelines(listsPool, listsConfigs),
     dialect,
     url,
     close: async () => {

@@ -69,7 +69,7 @@ export async function buildApp({ db, logger, config, metrics: given, onExportQue
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const keys = new ApiKeysService(new ApiKeysRepository(db.kysely));
-  const orders = new OrdersService(new OrdersRepository(db.lists, db.dialect));
+  const orders = new OrdersService(new OrdersRepository(db.lists, db.dialect, db.pipeline));
   const exportsRepository = new ExportsRepository(db);
   const exports = new ExportsService(exportsRepository, config.exports, onExportQueued);
   const metrics = given ?? createMetrics(() => exportsRepository.countsByStatus());

@@ -9,11 +9,11 @@
  * service writes the JSON (OrdersPageRows), orders and tickets read as
  * arrays of their columns' values (NAMED_TUPLES).
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { sql, type Compilable, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Compilable, type CompiledQuery, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { activeKeys } from '../auth/repository.js';
 import { NAMED, NAMED_TUPLES, type Dialect } from '../db/database.js';
 import { JsonWriter } from '../db/json.js';
+import { throughKysely, type OpenPipeline, type Pipeline } from '../db/pipeline.js';
 import { limitValue, oneOf } from '../db/sql.js';
 import { StatementCache } from '../db/statements.js';
 import type { Database, EventRow, PartnerRow } from '../db/types.js';
@@ -120,6 +120,8 @@ export class OrdersRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
+    /** how the list's statements run together (Db.pipeline); by default each through `db` */
+    private readonly pipeline: OpenPipeline = throughKysely(db),
   ) {
     this.countStatement = new StatementCache((input) => this.countQuery(input));
     const w = new JsonWriter();
@@ -188,15 +190,12 @@ export class OrdersRepository {
   }
 
   /**
-   * Exact number of visible orders matching the filters, in one statement:
-   * the pre-aggregated buckets of the whole months in the range plus an exact
-   * count of the partial months at its edges (counts.ts).
+   * The statement of the exact number of visible orders matching the
+   * filters: the pre-aggregated buckets of the whole months in the range
+   * plus an exact count of the partial months at its edges (counts.ts).
    */
-  async count(partnerId: string, filters: OrderFilters, keyHash?: string): Promise<{ total: number; keyActive: boolean }> {
-    const plan = planCount(filters.createdFrom, filters.createdTo);
-    const [row] = await this.rows(this.countStatement, { partnerId, filters, plan, keyHash });
-    // numeric (a string) on PostgreSQL when the buckets take part
-    return { total: Number(row!.n), keyActive: keyHash === undefined || Boolean(row!.key_active) };
+  private count(partnerId: string, filters: OrderFilters, keyHash: string | undefined): CompiledQuery<CountRow> {
+    return this.countStatement.compile({ partnerId, filters, plan: planCount(filters.createdFrom, filters.createdTo), keyHash });
   }
 
   private countQuery({ partnerId, filters, plan, keyHash }: CountInput) {
@@ -228,59 +227,67 @@ export class OrdersRepository {
 
   /**
    * One page of orders, newest first, with everything the response refers
-   * to: the total in parallel with the page, then the page's refs.
+   * to, in two batches on one connection (db/pipeline.ts: pipelined on
+   * PostgreSQL): the total and the page, then the page's refs.
    * SQLite: each order's JSON holds its tickets (a correlated subquery on
    * tickets_order); then events and partners. PostgreSQL: tickets, events
-   * and partners in parallel (measured: one statement joining the refs into
-   * the page plans ~0.7 ms slower than these small lookups, which run side
-   * by side; docs/BENCHMARKS.md). The rows page is returned as soon as its
-   * orders are read and the refs' statements are sent, with the refs still
-   * on their way (`refs`). With `keyHash`, the count statement also
-   * confirms that it is an active key of the partner (ApiKeysService.readAs):
-   * `keyActive`.
+   * and partners (measured: one statement joining the refs into the page
+   * plans ~0.7 ms slower than these small lookups; docs/BENCHMARKS.md). The
+   * rows page is returned as soon as its orders are read and the refs'
+   * statements are sent, with the refs still on their way (`refs`). With
+   * `keyHash`, the count statement also confirms that it is an active key
+   * of the partner (ApiKeysService.readAs): `keyActive`.
    */
   async page(partnerId: string, filters: OrderFilters, limit: number, offset: number | null, keyHash?: string): Promise<PageRead> {
     const input = { partnerId, filters, limit, offset: offset ?? 0 };
-    if (this.dialect === 'sqlite') {
-      const [counted, orders] = await Promise.all([
-        this.count(partnerId, filters, keyHash),
-        offset === null ? [] : this.rows(this.pageJsonStatement, input),
-      ]);
-      // an unconfirmed key: nothing more is read, nothing read is returned
-      if (orders.length === 0 || !counted.keyActive) return { form: 'json', ...counted, orders: [], events: [], partners: [] };
-      const { eventIds, partnerIds } = refIds(orders, sqliteRefs);
-      const [events, partners] = await Promise.all([
-        this.rows(this.eventsJsonStatement, { ids: eventIds }),
-        this.rows(this.partnersJsonStatement, { ids: partnerIds }),
-      ]);
-      return { form: 'json', ...counted, orders, events, partners };
+    const count = this.count(partnerId, filters, keyHash);
+    const pipeline = await this.pipeline();
+    // the connection goes back when the refs are answered, if they are sent
+    let refsSent = false;
+    try {
+      if (this.dialect === 'sqlite') {
+        const [counted, orders] = await countAndPage(pipeline, count, offset === null ? null : this.pageJsonStatement.compile(input), keyHash);
+        // an unconfirmed key: nothing more is read, nothing read is returned
+        if (orders.length === 0 || !counted.keyActive) return { form: 'json', ...counted, orders: [], events: [], partners: [] };
+        const { eventIds, partnerIds } = refIds(orders, sqliteRefs);
+        const [events, partners] = await pipeline.run([
+          this.eventsJsonStatement.compile({ ids: eventIds }),
+          this.partnersJsonStatement.compile({ ids: partnerIds }),
+        ] as const);
+        return { form: 'json', ...counted, orders, events, partners };
+      }
+      const [counted, orders] = await countAndPage(pipeline, count, offset === null ? null : this.pageStatement.compile(input), keyHash);
+      if (orders.length === 0 || !counted.keyActive) return { form: 'rows', ...counted, orders: [], refs: NO_REFS };
+      const { eventIds, partnerIds } = refIds(orders, tupleRefs);
+      const refs = pipeline
+        .run([
+          this.ticketsStatement.compile({ ids: orders.map((o) => o[ORDER_AT.id]) }),
+          this.eventsStatement.compile({ ids: eventIds }),
+          this.partnersStatement.compile({ ids: partnerIds }),
+        ] as const)
+        .then(([tickets, events, partners]) => ({ tickets, events, partners }));
+      refsSent = true;
+      const release = () => pipeline.release();
+      void refs.then(release, release);
+      // awaited by the caller; this only keeps a failure meanwhile from counting as unhandled
+      refs.catch(() => undefined);
+      return { form: 'rows', ...counted, orders, refs };
+    } finally {
+      if (!refsSent) pipeline.release();
     }
-    const [counted, orders] = await Promise.all([this.count(partnerId, filters, keyHash), offset === null ? [] : this.rows(this.pageStatement, input)]);
-    if (orders.length === 0 || !counted.keyActive) return { form: 'rows', ...counted, orders: [], refs: NO_REFS };
-    const refs = this.refs(orders);
-    // awaited by the caller; this only keeps a failure meanwhile from counting as unhandled
-    refs.catch(() => undefined);
-    // One turn of the event loop before returning, for the refs' statements
-    // to go out: pg's pool hands out its connections on a later tick, so
-    // work the caller did right away would delay sending them.
-    await nextTurn();
-    return { form: 'rows', ...counted, orders, refs };
   }
+}
 
-  private async refs(orders: OrderTuple[]): Promise<PageRefRows> {
-    const { eventIds, partnerIds } = refIds(orders, tupleRefs);
-    const [tickets, events, partners] = await Promise.all([
-      this.rows(this.ticketsStatement, { ids: orders.map((o) => o[ORDER_AT.id]) }),
-      this.rows(this.eventsStatement, { ids: eventIds }),
-      this.rows(this.partnersStatement, { ids: partnerIds }),
-    ]);
-    return { tickets, events, partners };
-  }
-
-  /** The rows of a cached statement for this input. */
-  private async rows<I, R>(statement: StatementCache<I, R>, input: I): Promise<R[]> {
-    return (await this.db.executeQuery(statement.compile(input))).rows;
-  }
+/** The total (and whether the key is active) and the page's rows; no page statement when `page` is null (past the last page). */
+async function countAndPage<R>(
+  pipeline: Pipeline,
+  count: CompiledQuery<CountRow>,
+  page: CompiledQuery<R> | null,
+  keyHash: string | undefined,
+): Promise<[PageCommon, R[]]> {
+  const [[row], rows] = page === null ? [(await pipeline.run([count] as const))[0], []] : await pipeline.run([count, page] as const);
+  // numeric (a string) on PostgreSQL when the buckets take part
+  return [{ total: Number(row!.n), keyActive: keyHash === undefined || Boolean(row!.key_active) }, rows];
 }
 
 /**

@@ -185,12 +185,13 @@ function pipelines(pool: pg.Pool, configOf: QueryConfigs): OpenPipeline {
     let failure: Error | undefined;
     const pipeline: Pipeline = {
       async run<T extends readonly CompiledQuery<unknown>[]>(statements: T): Promise<RowsOf<T>> {
+        const configs = statements.map((s) => configOf(s.sql, s.parameters) as pg.QueryConfig);
         const socket = client.connection.stream;
         let sent: Promise<pg.QueryResult>[];
         socket.cork();
         try {
           // pipelined: each statement is written as it is queued
-          sent = statements.map((s) => client.query(configOf(s.sql, s.parameters) as pg.QueryConfig));
+          sent = configs.map((config) => client.query(config));
         } finally {
           socket.uncork();
         }

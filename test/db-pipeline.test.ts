@@ -108,3 +108,26 @@ describe.each(DIALECTS)("the list's reads hand their connection back (%s)", (dia
     }
   });
 });
+
+describe('closing the database (postgres)', () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb('postgres');
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('closes the connections the pipelines used, though nothing ran through db.lists', async () => {
+    const db = openDb(t.url);
+    const p = await db.pipeline();
+    const [[{ pid: backend }]] = (await p.run([pid] as const)) as [[{ pid: number }]];
+    p.release();
+    await db.close();
+    // the backend ends once the connection is closed; left open it would stay until pg's idle timeout (10 s)
+    const alive = async () =>
+      (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where pid = ${backend}`.execute(t.db.kysely)).rows[0]!.n;
+    for (let i = 0; i < 40 && (await alive()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await alive()).toBe(0);
+  });
+});

@@ -238,6 +238,11 @@ export function openDb(url: string, options: { poolSize?: number; readonly?: boo
     url,
     close: async () => {
       await Promise.all([kysely.destroy(), lists.destroy()]);
+      // Kysely ends a pool only if it ran a statement on it; the list's
+      // statements reach the lists pool through the pipelines, so its idle
+      // connections would otherwise be left open (and the process alive)
+      // until pg's idle timeout.
+      if (!listsPool.ending) await listsPool.end();
     },
   };
 }

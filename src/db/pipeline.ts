@@ -4,8 +4,8 @@
  * pipelined (database.ts `pipelines`): written in one send and answered in
  * order by one backend, instead of one connection — one send, one backend
  * woken — per statement. Measured on 1M orders (docs/DECISIONS.md): the
- * same statements pipelined took ~20% less CPU a request and answered ~30%
- * more requests at concurrency 16.
+ * bench floor's statements pipelined took 12–23% less CPU a request and
+ * answered 14–31% more requests at concurrency 16.
  */
 import type { CompiledQuery, Kysely } from 'kysely';
 

@@ -197,7 +197,10 @@ function pipelines(pool: pg.Pool, configOf: QueryConfigs): OpenPipeline {
         }
         const answered = await Promise.allSettled(sent);
         for (const a of answered) {
-          if (a.status === 'rejected') throw (failure ??= a.reason instanceof Error ? a.reason : new Error(String(a.reason)));
+          if (a.status !== 'rejected') continue;
+          const error = a.reason instanceof Error ? a.reason : new Error(String(a.reason));
+          failure ??= error;
+          throw error;
         }
         return answered.map((a) => (a as PromiseFulfilledResult<pg.QueryResult>).value.rows) as RowsOf<T>;
       },

@@ -96,18 +96,21 @@ const NAMED_PREFIX = 'select /* named */';
 export const NAMED_TUPLES = sql.raw('/* named tuples */');
 const TUPLES_PREFIX = 'select /* named tuples */';
 
+/** pg's query config for a statement's text and parameters (queryConfigs). */
+type QueryConfigs = (text: string, parameters: readonly unknown[]) => pg.QueryConfig | pg.QueryArrayConfig;
+
 /**
  * The pool as Kysely's PostgreSQL driver sees it, sending the statements
  * marked NAMED as named statements: PostgreSQL then parses each once per
  * connection and may keep a generic plan after its first executions, instead
  * of parsing and planning it on every request (bench/floor.mjs, 'prepared').
  * pg keeps a connection's named statements for the connection's life, so
- * only the first `max` distinct texts get a name; later ones run unnamed.
+ * only the first `max` distinct texts get a name (queryConfigs); later ones
+ * run unnamed.
  * Only marked statements: a named `select *` would fail once a migration
  * changed its table ("cached plan must not change result type").
  */
-function namingStatements(pool: pg.Pool, max = 256): PostgresPool {
-  const configOf = queryConfigs(max);
+function namingStatements(pool: pg.Pool, configOf: QueryConfigs): PostgresPool {
   // Kysely keys its connections by client object: one wrapper per pg client.
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
@@ -128,7 +131,6 @@ function namingStatements(pool: pg.Pool, max = 256): PostgresPool {
   };
 }
 
-type QueryConfigs = (text: string, parameters: readonly unknown[]) => pg.QueryConfig | pg.QueryArrayConfig;
 /**
  * pg's query config for a statement: NAMED and NAMED_TUPLES texts get a
  * name, the first `max` distinct ones (the rest run unnamed); NAMED_TUPLES
@@ -225,7 +227,7 @@ export function openDb(url: string, options: { poolSize?: number; readonly?: boo
     return pool;
   };
   // pg-cursor lets Kysely's .stream() read big results in chunks (exports).
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingStatements(poolOf({}), options.namedStatements), cursor: Cursor }) });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingStatements(poolOf({}), queryConfigs(options.namedStatements)), cursor: Cursor }) });
   // pg opens a pool's connections when first needed: none for a process that lists nothing
   const listsPool = poolOf({ options: genericPlans, pipeline: true });
   // one naming for both: they share the pool's connections, where a name is one statement

@@ -268,9 +268,8 @@ export class OrdersRepository {
         .then(([tickets, events, partners]) => ({ tickets, events, partners }));
       refsSent = true;
       const release = () => pipeline.release();
+      // awaited by the caller; the rejection handler also keeps a failure meanwhile from counting as unhandled
       void refs.then(release, release);
-      // awaited by the caller; this only keeps a failure meanwhile from counting as unhandled
-      refs.catch(() => undefined);
       return { form: 'rows', ...counted, orders, refs };
     } finally {
       if (!refsSent) pipeline.release();

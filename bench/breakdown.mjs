@@ -20,7 +20,7 @@ import { ApiKeysService } from '../dist/auth/service.js';
 import { OrdersRepository } from '../dist/orders/repository.js';
 import { OrdersService } from '../dist/orders/service.js';
 import { pageOffset, parseOrderFilters, parsePaging } from '../dist/orders/filters.js';
-import { inList, lit, pgFloor, sqliteFloor } from './floor.mjs';
+import { inList, lit, pgFloor, pgFloorPools, sqliteFloor } from './floor.mjs';
 
 const [url, partner, qs = ''] = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--ms');
 const msArg = process.argv.indexOf('--ms');
@@ -56,9 +56,9 @@ const q = {
 let rawFloor;
 let closeFloor;
 if (db.dialect === 'postgres') {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  rawFloor = pgFloor(pool).rows(q);
-  closeFloor = () => pool.end();
+  const [pool, pipelinedPool] = pgFloorPools(pg, url, 4);
+  rawFloor = pgFloor(pool, pipelinedPool).rows(q);
+  closeFloor = () => Promise.all([pool.end(), pipelinedPool.end()]);
 } else {
   const sdb = new Database(sqlitePath(url), { readonly: true });
   rawFloor = sqliteFloor(sdb).rows(q);

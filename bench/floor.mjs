@@ -49,6 +49,17 @@ export const refIds = (orders, col = (o, c) => o[c]) => ({
 });
 
 /**
+ * The floor's two PostgreSQL pools (`pgFloor`'s arguments): plain, and with
+ * pg's `pipeline` option. Their connections plan no Memoize, as the API's
+ * lists pool (src/db/database.ts): the page's join by order id can never hit
+ * that cache, and without it the page statement costs the backend ~20% less.
+ */
+export function pgFloorPools(pg, connectionString, max) {
+  const options = '-c enable_memoize=off';
+  return [new pg.Pool({ connectionString, max, options }), new pg.Pool({ connectionString, max, options, pipeline: true })];
+}
+
+/**
  * PostgreSQL, six ways; the fastest (by sequential p50) is the floor.
  *  rows:   count ‖ page (two connections), then tickets + events + partners in one
  *          round trip (three statements in one simple-protocol query).

@@ -27,7 +27,7 @@ import { createServer as createNetServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lit, pgFloor, sqliteFloor } from './floor.mjs';
+import { lit, pgFloor, pgFloorPools, sqliteFloor } from './floor.mjs';
 import { pgDatabase, sizeLabel } from './datasets.mjs';
 import { machineInfo } from './machine.mjs';
 
@@ -46,7 +46,7 @@ if (process.argv[2] === '--floor-server') {
     let floors;
     if (kind === 'postgres') {
       const { default: pg } = await import('pg');
-      floors = pgFloor(new pg.Pool({ connectionString: target, max: 16 }), new pg.Pool({ connectionString: target, max: 16, pipeline: true }));
+      floors = pgFloor(...pgFloorPools(pg, target, 16));
     } else {
       const { default: Database } = await import('better-sqlite3');
       floors = sqliteFloor(new Database(target, { readonly: true }));
@@ -607,8 +607,7 @@ async function main() {
     let sdb;
     let floors;
     if (kind === 'postgres') {
-      pool = new pg.Pool({ connectionString: ds.url, max: 32 });
-      pipelinedPool = new pg.Pool({ connectionString: ds.url, max: 32, pipeline: true });
+      [pool, pipelinedPool] = pgFloorPools(pg, ds.url, 32);
       floors = pgFloor(pool, pipelinedPool);
     } else {
       sdb = new Database(ds.file, { readonly: true });

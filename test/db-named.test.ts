@@ -69,4 +69,20 @@ describe('named statements (postgres)', () => {
       await fresh.close();
     }
   });
+
+  // A page joins its orders by id through a Memoize node (a cache of the
+  // lookups by key) when PostgreSQL may plan one; a page's order ids are
+  // distinct, so it never hits and only costs (database.ts, listsPlanning).
+  it('the lists pool (db.lists and the pipelines) plans no Memoize; the main pool keeps the default', async () => {
+    const show = sql<{ enable_memoize: string }>`show enable_memoize`;
+    const pipeline = await db.pipeline();
+    try {
+      const [[piped]] = await pipeline.run([show.compile(db.lists)] as const);
+      expect(piped).toEqual({ enable_memoize: 'off' });
+    } finally {
+      pipeline.release();
+    }
+    expect((await show.execute(db.lists)).rows).toEqual([{ enable_memoize: 'off' }]);
+    expect((await show.execute(db.kysely)).rows).toEqual([{ enable_memoize: 'on' }]);
+  });
 });

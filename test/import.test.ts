@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImportFailed, importLines } from '../src/import/service.js';
+import { sql } from 'kysely';
+import { VACUUM_ANALYZE_FROM, ImportFailed, importItems, importLines } from '../src/import/service.js';
 import { OrdersRepository } from '../src/orders/repository.js';
 import type { Order, OrdersPage } from '../src/orders/schemas.js';
+import { generateSeed } from '../src/seed/generator.js';
 import { OrdersService } from '../src/orders/service.js';
 import { DIALECTS, clearOrders, createTestDb, type TestDb } from './support/db.js';
 
@@ -171,5 +173,32 @@ describe.each(DIALECTS)('import (%s)', (dialect) => {
     ]);
     const tickets = await t.db.kysely.selectFrom('tickets').select('id').where('order_id', '=', '5d39c3108cd381a4891e07e0').execute();
     expect(tickets).toEqual([]);
+  });
+
+  // service.ts VACUUM_ANALYZE_FROM: a big import leaves PostgreSQL's planner
+  // statistics and visibility map behind until autovacuum comes; the import
+  // brings them up to date.
+  it(`vacuums and analyzes PostgreSQL's tables after an import of ${VACUUM_ANALYZE_FROM} orders or more, not after smaller ones`, async () => {
+    /** The tables vacuumed and analyzed after importing `orders` seeded orders into a fresh database. */
+    const analyzedAfter = async (orders: number): Promise<string[]> => {
+      const fresh = await createTestDb(dialect);
+      try {
+        expect((await importItems(fresh.db, generateSeed({ orders, seed: 1 }))).orders).toBe(orders);
+        const k = fresh.db.kysely;
+        if (dialect === 'postgres') {
+          const { rows } = await sql<{ relname: string }>`
+            select relname from pg_stat_user_tables where last_analyze is not null and last_vacuum is not null order by relname`.execute(k);
+          return rows.map((r) => r.relname);
+        }
+        // SQLite keeps its statistics in sqlite_stat1 once ANALYZE has run
+        const { rows } = await sql<{ name: string }>`select name from sqlite_master where name like 'sqlite_stat%'`.execute(k);
+        return rows.map((r) => r.name);
+      } finally {
+        await fresh.drop();
+      }
+    };
+    expect(await analyzedAfter(VACUUM_ANALYZE_FROM - 1)).toEqual([]);
+    // SQLite: left to its planner's defaults, as the list was measured
+    expect(await analyzedAfter(VACUUM_ANALYZE_FROM)).toEqual(dialect === 'postgres' ? ['events', 'order_access', 'order_counts', 'orders', 'partners', 'tickets'] : []);
   });
 });

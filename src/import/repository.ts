@@ -157,6 +157,26 @@ export class ImportRepository {
   }
 
   /**
+   * PostgreSQL: VACUUM (ANALYZE) of the tables an import writes, once it
+   * has committed (importing() in service.ts). ANALYZE gives the planner the
+   * new rows' statistics: without them the list's plans right after seeding
+   * 1M orders into a new database were catastrophic (one month's page at
+   * c=16: the bench floor's raw SQL 4 requests per second instead of ~500,
+   * the API ~100 instead of ~450; docs/DECISIONS.md). VACUUM marks the new rows' pages all-visible, so
+   * that the list's index-only scans of order_access need not visit the
+   * table for each entry. Autovacuum does both, but only some time later;
+   * both skip what is already done (ANALYZE samples a bounded number of
+   * rows, VACUUM skips all-visible pages). SQLite: nothing — its planner
+   * works from its indexes alone (no sqlite_stat1), which is what the list
+   * was measured with, and it has no visibility map.
+   */
+  async vacuumAnalyze(): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    // not in a transaction: VACUUM refuses to run in one
+    await sql`vacuum (analyze) orders, order_access, tickets, order_counts, events, partners`.execute(this.db);
+  }
+
+  /**
    * Applies the counts of the orders written so far to order_counts. Call it
    * before the transaction commits (the import's finish does): the counts
    * change in the same transaction as the rows they count.

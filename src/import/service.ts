@@ -180,10 +180,32 @@ class Importer {
 
 export type LineSource = AsyncIterable<string> | Iterable<string>;
 
-/** Imports NDJSON lines in one transaction; throws ImportFailed (and writes nothing) when any line is bad. */
-export async function importLines(db: Db, lines: LineSource, onProgress?: (lines: number) => void): Promise<ImportSummary> {
-  return db.kysely.transaction().execute(async (trx) => {
+/**
+ * An import of at least this many orders is followed, on PostgreSQL, by a
+ * VACUUM (ANALYZE) of the tables it wrote (ImportRepository.vacuumAnalyze):
+ * until autovacuum gets to them, a big import leaves PostgreSQL planning
+ * the list with the statistics of the tables as they were, and the new
+ * rows' pages not marked all-visible (docs/DECISIONS.md).
+ */
+export const VACUUM_ANALYZE_FROM = 1000;
+
+/** One import: `feed` adds its input to the importer, all in one transaction; throws ImportFailed (and writes nothing) when any of it is bad. */
+async function importing(db: Db, feed: (importer: Importer) => Promise<void>): Promise<ImportSummary> {
+  const summary = await db.kysely.transaction().execute(async (trx) => {
     const importer = new Importer(new ImportRepository(trx, db.dialect));
+    await feed(importer);
+    await importer.finish();
+    if (importer.failed) throw new ImportFailed(importer.problems);
+    return importer.summary;
+  });
+  // after the commit: VACUUM cannot run in a transaction, and both see committed rows only
+  if (summary.orders >= VACUUM_ANALYZE_FROM) await new ImportRepository(db.kysely, db.dialect).vacuumAnalyze();
+  return summary;
+}
+
+/** Imports NDJSON lines in one transaction; throws ImportFailed (and writes nothing) when any line is bad. */
+export function importLines(db: Db, lines: LineSource, onProgress?: (lines: number) => void): Promise<ImportSummary> {
+  return importing(db, async (importer) => {
     let n = 0;
     for await (const text of lines) {
       n++;
@@ -191,20 +213,16 @@ export async function importLines(db: Db, lines: LineSource, onProgress?: (lines
       if (onProgress && n % 10_000 === 0) onProgress(n);
       if (importer.problems.length >= MAX_PROBLEMS) break;
     }
-    await importer.finish();
-    if (importer.failed) throw new ImportFailed(importer.problems);
-    return importer.summary;
   });
 }
 
 /** The same write path for generated (already valid) objects, e.g. `kassa seed`. */
-export async function importItems(
+export function importItems(
   db: Db,
   items: AsyncIterable<ImportItem> | Iterable<ImportItem>,
   onProgress?: (items: number) => void,
 ): Promise<ImportSummary> {
-  return db.kysely.transaction().execute(async (trx) => {
-    const importer = new Importer(new ImportRepository(trx, db.dialect));
+  return importing(db, async (importer) => {
     let n = 0;
     for await (const item of items) {
       n++;
@@ -212,8 +230,5 @@ export async function importItems(
       if (onProgress && n % 5_000 === 0) onProgress(n);
       if (importer.failed) break;
     }
-    await importer.finish();
-    if (importer.failed) throw new ImportFailed(importer.problems);
-    return importer.summary;
   });
 }

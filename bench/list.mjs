@@ -645,18 +645,20 @@ async function main() {
       floors = sqliteFloor(sdb);
     }
 
+    /** The SQL floor's variants for query q, by name. */
+    const floorFns = (q) => Object.fromEntries(Object.entries(floors).map(([v, make]) => [v, make(q)]));
     const rows = [];
     try {
       log(`${kind}: settling (every server and SQL variant under load on each query)`);
       await settle(
         { servers: [api.base, ...(api1 ? [api1.base] : []), floorHttp.base, floorOne.base], paths: queries.map((q) => q.path) },
-        queries.slice(0, cfg.settleQueries).map((q) => Object.fromEntries(Object.entries(floors).map(([v, make]) => [v, make(q)]))),
+        queries.slice(0, cfg.settleQueries).map(floorFns),
         headers,
       );
       for (const q of queries) {
         log(`${kind}: ${q.name}`);
         // (a) raw SQL: check it computes what the API answered
-        const fns = Object.fromEntries(Object.entries(floors).map(([v, make]) => [v, make(q)]));
+        const fns = floorFns(q);
         for (const fn of Object.values(fns)) sameResult(q.name, bodies[q.name], await fn());
         // At c=1, every SQL variant, the API and (b) the HTTP floor (same
         // requests, same autocannon settings), and, informational, the SQL and

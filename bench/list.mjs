@@ -292,6 +292,9 @@ async function main() {
   // drift decide the ratio, and the fastest of several variants timed at
   // different moments sat below what any of them typically takes.
   const ROUNDS = quick ? 2 : 5;
+  // the settling's loops per SQL variant: 4, not 16 — warmth needs no more, and every
+  // connection opened there stays open a while (PostgreSQL's max_connections)
+  const SETTLE_LOOPS = 4;
 
   /** Pools the chunks of one participant: {latencies, seconds, busyMs} each. */
   function pooled(chunks) {
@@ -322,7 +325,7 @@ async function main() {
   /**
    * Before a database's first measured run: each server under c=16 load on
    * every query in turn (cfg.settle seconds per query and server), and each
-   * SQL variant in 4 loops (a quarter of that), all discarded. Why: a fresh
+   * SQL variant in SETTLE_LOOPS loops (a quarter of that), all discarded. Why: a fresh
    * API process kept getting faster for tens of seconds of load after the
    * per-run warm-up (its c=1 p50 for the unfiltered page 3.3–3.7 ms right
    * after the 3 s warm-up, 2.1–2.7 ms after 10 s more of load; scratch
@@ -331,13 +334,11 @@ async function main() {
    * runs. Every participant gets the same treatment.
    */
   async function settle(urls, fnsByQuery, headers) {
-    const end = (ms) => performance.now() + ms;
     for (const [i, fns] of fnsByQuery.entries()) {
       for (const base of urls.servers) await cannon(base + urls.paths[i], 16, cfg.settle, headers);
       for (const fn of Object.values(fns)) {
-        const until = end((cfg.settle * 1000) / 4);
-        // 4 loops, not 16: warmth needs no more, and every connection opened here stays open a while (max_connections)
-        await Promise.all(Array.from({ length: 4 }, async () => {
+        const until = performance.now() + (cfg.settle * 1000) / 4;
+        await Promise.all(Array.from({ length: SETTLE_LOOPS }, async () => {
           while (performance.now() < until) await fn();
         }));
       }
@@ -807,7 +808,7 @@ async function main() {
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB; ${machine.platform}; Node ${machine.node}` +
       `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}${machine.sqlite ? `; SQLite ${machine.sqlite}` : ''}; ` +
       `load average at start ${machine.loadAverageAtStart.join(' ')}.`,
-    `Before a database's first run every server (c=16, ${cfg.settle} s per query) and SQL variant (4 loops, ${cfg.settle / 4} s per query) is put under load, discarded. ` +
+    `Before a database's first run every server (c=16, ${cfg.settle} s per query) and SQL variant (${SETTLE_LOOPS} loops, ${cfg.settle / 4} s per query) is put under load, discarded. ` +
       `autocannon: ${cfg.warmup} s warm-up with at least ${WARM_CONNECTIONS} connections (so that every API process is warm; discarded), then ${cfg.duration} s per run; raw SQL: sequential ≥ ${cfg.sqlMs / 1000} s and ≥ ${cfg.sqlMinIterations} iterations per variant, ` +
       `at c>1 as many concurrent loops for ${cfg.duration} s on PostgreSQL (SQLite is synchronous: one sequential loop again, its req/s is 1 / mean latency). ` +
       `Interleaved: for each query and concurrency every run (at c=1 each SQL variant, the API, the HTTP floor and the one-server floor; at c>1 the SQL floor, ` +

@@ -6,10 +6,16 @@
 //                       they write the JSON, so this layer holds that work and the next one little)
 //   3. service        — OrdersService.list(): + parsing the parameters and writing (PostgreSQL) or
 //                       putting together (SQLite) the page's JSON bytes, which the route sends
-//   4. inject         — the whole Fastify request (auth lookup, hooks, metrics, routing), app.inject()
+//   4. bare HTTP      — the service's bytes sent by a bare node:http server over a keep-alive socket
+//                       to a client in this process: + the socket's and the client's work
+//   5. Fastify        — the whole API request over the same kind of socket (auth, routing, validation,
+//                       hooks, metrics), so the last difference is what Fastify and the route add.
+//                       Not app.inject(): light-my-request turns every answer into a string, which for a
+//                       page of ~75 KB cost more than Fastify itself (2026-12-01: a quarter of its time).
 // Usage: node bench/breakdown.mjs <DATABASE_URL> <partner id> [query string] [--ms 3000]
 // Needs `npm run build` and a dataset from `npm run bench`.
 import Database from 'better-sqlite3';
+import http from 'node:http';
 import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../dist/config.js';
@@ -75,21 +81,61 @@ const layers = [
     },
   ],
   ['service (+ params, writing the JSON bytes)', () => service.list(partner, query)],
-  ['inject (Fastify, auth, hooks)', () => app.inject({ url: path, headers: { authorization: `key ${token}` } })],
+  ['bare HTTP (+ socket, client)', () => get(bareUrl)],
+  ['Fastify (+ auth, routing, hooks)', () => get(apiUrl, { authorization: `key ${token}` })],
 ];
 
-async function measure(fn) {
-  const warm = performance.now() + Math.min(1000, ms / 3);
-  while (performance.now() < warm) await fn();
-  const times = [];
-  const end = performance.now() + ms;
+// one keep-alive connection per server, as autocannon at c=1 holds one
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+function get(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode}`));
+        res.on('data', () => {});
+        res.on('end', resolve);
+      })
+      .on('error', reject);
+  });
+}
+const bare = http.createServer((_req, res) => {
+  service.list(partner, query).then(
+    (body) => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length }).end(body),
+    (err) => res.writeHead(500).end(String(err)),
+  );
+});
+// the connection idles while the other layers are timed: no keep-alive timeout (node's 5 s would reset it)
+bare.keepAliveTimeout = 0;
+await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve));
+const bareUrl = `http://127.0.0.1:${bare.address().port}${path}`;
+const apiUrl = `${await app.listen({ port: 0, host: '127.0.0.1' })}${path}`;
+
+// The layers are timed in turn, SLICES slices of ms / SLICES each, and each
+// layer's samples pooled: the machine's speed drifts within minutes, and
+// timed one after another the differences between layers would compare
+// different minutes (as bench/list.mjs interleaves its runs).
+const SLICES = 6;
+async function timeFor(fn, sliceMs, times) {
+  const end = performance.now() + sliceMs;
   while (performance.now() < end) {
     const t = performance.now();
     await fn();
-    times.push(performance.now() - t);
+    times?.push(performance.now() - t);
   }
-  times.sort((a, b) => a - b);
-  return { n: times.length, p50: times[Math.floor(times.length / 2)], mean: times.reduce((a, b) => a + b, 0) / times.length };
+}
+async function measureAll() {
+  for (const [, fn] of layers) await timeFor(fn, Math.min(1000, ms / 3));
+  const samples = layers.map(() => []);
+  for (let round = 0; round < SLICES; round++) {
+    for (let i = 0; i < layers.length; i++) {
+      const at = (i + round) % layers.length;
+      await timeFor(layers[at][1], ms / SLICES, samples[at]);
+    }
+  }
+  return samples.map((times) => {
+    times.sort((a, b) => a - b);
+    return { n: times.length, p50: times[Math.floor(times.length / 2)], mean: times.reduce((a, b) => a + b, 0) / times.length };
+  });
 }
 
 const res = await app.inject({ url: path, headers: { authorization: `key ${token}` } });
@@ -98,11 +144,14 @@ console.log(`${db.dialect} ${path}: ${res.rawPayload.length} bytes, total ${res.
 console.log('| layer | p50 ms | mean ms | + mean ms |');
 console.log('|---|---:|---:|---:|');
 let before = null;
-for (const [name, fn] of layers) {
-  const m = await measure(fn);
+const measured = await measureAll();
+layers.forEach(([name], i) => {
+  const m = measured[i];
   console.log(`| ${name} | ${m.p50.toFixed(3)} | ${m.mean.toFixed(3)} | ${before === null ? '' : (m.mean - before).toFixed(3)} |`);
   before = m.mean;
-}
+});
+agent.destroy();
+await new Promise((resolve) => bare.close(resolve));
 await app.close();
 await closeFloor();
 await db.close();

@@ -104,11 +104,13 @@ const bare = http.createServer((_req, res) => {
     (err) => res.writeHead(500).end(String(err)),
   );
 });
-// the connection idles while the other layers are timed: no keep-alive timeout (node's 5 s would reset it)
+// each connection idles while the other layers are timed: no keep-alive timeout on either server
+// (node's 5 s, Fastify's 72 s with a long --ms, would reset it under the client)
 bare.keepAliveTimeout = 0;
 await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve));
 const bareUrl = `http://127.0.0.1:${bare.address().port}${path}`;
 const apiUrl = `${await app.listen({ port: 0, host: '127.0.0.1' })}${path}`;
+app.server.keepAliveTimeout = 0;
 
 // The layers are timed in turn, SLICES slices of ms / SLICES each, and each
 // layer's samples pooled: the machine's speed drifts within minutes, and

@@ -27,6 +27,7 @@ import { OrdersRepository } from '../dist/orders/repository.js';
 import { OrdersService } from '../dist/orders/service.js';
 import { pageOffset, parseOrderFilters, parsePaging } from '../dist/orders/filters.js';
 import { inList, lit, pgFloor, pgFloorPools, sqliteFloor } from './floor.mjs';
+import { interleave } from './interleave.mjs';
 
 const [url, partner, qs = ''] = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--ms');
 const msArg = process.argv.indexOf('--ms');
@@ -112,10 +113,9 @@ const bareUrl = `http://127.0.0.1:${bare.address().port}${path}`;
 const apiUrl = `${await app.listen({ port: 0, host: '127.0.0.1' })}${path}`;
 app.server.keepAliveTimeout = 0;
 
-// The layers are timed in turn, SLICES slices of ms / SLICES each, and each
-// layer's samples pooled: the machine's speed drifts within minutes, and
-// timed one after another the differences between layers would compare
-// different minutes (as bench/list.mjs interleaves its runs).
+// The layers are timed in turn (interleave.mjs), SLICES slices of ms / SLICES
+// each, and each layer's samples pooled, so that the differences between
+// layers compare the same minutes.
 const SLICES = 6;
 async function timeFor(fn, sliceMs, times) {
   const end = performance.now() + sliceMs;
@@ -126,16 +126,20 @@ async function timeFor(fn, sliceMs, times) {
   }
 }
 async function measureAll() {
-  for (const [, fn] of layers) await timeFor(fn, Math.min(1000, ms / 3));
-  const samples = layers.map(() => []);
-  for (let round = 0; round < SLICES; round++) {
-    for (let i = 0; i < layers.length; i++) {
-      const at = (i + round) % layers.length;
-      await timeFor(layers[at][1], ms / SLICES, samples[at]);
-    }
-  }
-  return samples.map((times) => {
-    times.sort((a, b) => a - b);
+  const chunks = await interleave(
+    layers.map(([name, fn]) => ({
+      name,
+      warm: () => timeFor(fn, Math.min(1000, ms / 3)),
+      slice: async () => {
+        const times = [];
+        await timeFor(fn, ms / SLICES, times);
+        return times;
+      },
+    })),
+    SLICES,
+  );
+  return layers.map(([name]) => {
+    const times = chunks[name].flat().sort((a, b) => a - b);
     return { n: times.length, p50: times[Math.floor(times.length / 2)], mean: times.reduce((a, b) => a + b, 0) / times.length };
   });
 }

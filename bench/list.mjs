@@ -28,6 +28,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lit, pgFloor, pgFloorPools, sqliteFloor } from './floor.mjs';
+import { interleave } from './interleave.mjs';
 import { pgDatabase, sizeLabel } from './datasets.mjs';
 import { machineInfo } from './machine.mjs';
 
@@ -295,6 +296,8 @@ async function main() {
   // the settling's loops per SQL variant: 4, not 16 — warmth needs no more, and every
   // connection opened there stays open a while (PostgreSQL's max_connections)
   const SETTLE_LOOPS = 4;
+  // and each SQL variant's share of the settling: a quarter of a server's per query
+  const SETTLE_SQL_SECONDS = cfg.settle / 4;
 
   /** Pools the chunks of one participant: {latencies, seconds, busyMs} each. */
   function pooled(chunks) {
@@ -304,21 +307,9 @@ async function main() {
     return { ...stats(latencies, seconds), cpuMs: busy === null || latencies.length === 0 ? null : busy / latencies.length };
   }
 
-  /**
-   * Runs each participant's warm-up, then ROUNDS rounds in which every
-   * participant runs its slice; the order rotates by one each round and every
-   * other round runs backwards, so that no participant always follows the
-   * same one or always comes early in a round. Returns pooled stats by name.
-   * A participant is { name, warm: () => Promise, slice: () => Promise<chunk> }.
-   */
+  /** The participants interleaved over ROUNDS rounds (interleave.mjs); pooled stats by name. */
   async function interleaved(participants) {
-    for (const p of participants) await p.warm();
-    const chunks = Object.fromEntries(participants.map((p) => [p.name, []]));
-    for (let r = 0; r < ROUNDS; r++) {
-      const order = participants.map((_, i) => participants[(i + r) % participants.length]);
-      if (r % 2 === 1) order.reverse();
-      for (const p of order) chunks[p.name].push(await p.slice());
-    }
+    const chunks = await interleave(participants, ROUNDS);
     return Object.fromEntries(Object.entries(chunks).map(([name, c]) => [name, pooled(c)]));
   }
 
@@ -337,7 +328,7 @@ async function main() {
     for (const [i, fns] of fnsByQuery.entries()) {
       for (const base of urls.servers) await cannon(base + urls.paths[i], 16, cfg.settle, headers);
       for (const fn of Object.values(fns)) {
-        const until = performance.now() + (cfg.settle * 1000) / 4;
+        const until = performance.now() + SETTLE_SQL_SECONDS * 1000;
         await Promise.all(Array.from({ length: SETTLE_LOOPS }, async () => {
           while (performance.now() < until) await fn();
         }));
@@ -808,7 +799,7 @@ async function main() {
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB; ${machine.platform}; Node ${machine.node}` +
       `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}${machine.sqlite ? `; SQLite ${machine.sqlite}` : ''}; ` +
       `load average at start ${machine.loadAverageAtStart.join(' ')}.`,
-    `Before a database's first run every server (c=16, ${cfg.settle} s per query) and SQL variant (${SETTLE_LOOPS} loops, ${cfg.settle / 4} s per query) is put under load, discarded. ` +
+    `Before a database's first run every server (c=16, ${cfg.settle} s per query) and SQL variant (${SETTLE_LOOPS} loops, ${SETTLE_SQL_SECONDS} s per query) is put under load, discarded. ` +
       `autocannon: ${cfg.warmup} s warm-up with at least ${WARM_CONNECTIONS} connections (so that every API process is warm; discarded), then ${cfg.duration} s per run; raw SQL: sequential ≥ ${cfg.sqlMs / 1000} s and ≥ ${cfg.sqlMinIterations} iterations per variant, ` +
       `at c>1 as many concurrent loops for ${cfg.duration} s on PostgreSQL (SQLite is synchronous: one sequential loop again, its req/s is 1 / mean latency). ` +
       `Interleaved: for each query and concurrency every run (at c=1 each SQL variant, the API, the HTTP floor and the one-server floor; at c>1 the SQL floor, ` +

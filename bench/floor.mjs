@@ -49,14 +49,43 @@ export const refIds = (orders, col = (o, c) => o[c]) => ({
 });
 
 /**
- * The floor's two PostgreSQL pools (`pgFloor`'s arguments): plain, and with
- * pg's `pipeline` option. Their connections plan no Memoize, as the API's
- * lists pool (src/db/database.ts): the page's join by order id can never hit
- * that cache, and without it the page statement costs the backend ~20% less.
+ * The floor's two PostgreSQL pools (`pgFloor`'s arguments): plain (at most
+ * `max` connections), and `shared` pipelined connections. Their connections
+ * plan no Memoize, as the API's lists pool does (src/db/database.ts): the
+ * page's join by order id can never hit that cache, and without it the page
+ * statement costs the backend ~20% less.
  */
 export function pgFloorPools(pg, connectionString, max) {
   const options = '-c enable_memoize=off';
-  return [new pg.Pool({ connectionString, max, options }), new pg.Pool({ connectionString, max, options, pipeline: true })];
+  return [new pg.Pool({ connectionString, max, options }), sharedClients(pg, { connectionString, options, pipeline: true }, SHARED)];
+}
+
+/** Pipelined connections the floor's concurrent loops share, as many as each API process shares (src/db/database.ts). */
+const SHARED = 2;
+
+/**
+ * At most `size` clients made with `config` (pg's `pipeline` option), which
+ * concurrent callers share as the API's list pipelines do: connect() hands
+ * out the one with the fewest callers, opening another only while every
+ * open one is in use; several callers' statements then wait in one socket
+ * and one backend wake-up answers them. Pool-like: connect(), then
+ * `connection`, query() and release() on what it returns; end().
+ */
+function sharedClients(pg, config, size) {
+  const clients = [];
+  return {
+    async connect() {
+      let c = clients.reduce((best, x) => (best === undefined || x.users < best.users ? x : best), undefined);
+      if (c === undefined || (c.users > 0 && clients.length < size)) {
+        const client = new pg.Client(config);
+        clients.push((c = { client, users: 0, ready: client.connect() }));
+      }
+      c.users++;
+      await c.ready;
+      return { connection: c.client.connection, query: (q) => c.client.query(q), release: () => void c.users-- };
+    },
+    end: () => Promise.all(clients.splice(0).map((c) => c.client.end())),
+  };
 }
 
 /**
@@ -69,9 +98,11 @@ export function pgFloorPools(pg, connectionString, max) {
  *  joined: the page with the total, events and partners joined in, then the tickets.
  *  json:   count ‖ one statement returning the page and its refs as json_agg columns.
  *  pipelined: arrays, with count and page, then the three refs, each pair or
- *          trio pipelined on one connection (`pipelinedPool`: a pool made
- *          with pg's `pipeline` option) and written in one send (the socket
- *          corked): one backend woken per round trip, not one per statement.
+ *          trio pipelined on one connection (`pipelinedPool`: connections made
+ *          with pg's `pipeline` option, which concurrent calls share, as the
+ *          API's do) and written in one send (the socket corked): one backend
+ *          woken per round trip, not one per statement; under concurrency one
+ *          wake-up for several calls' statements.
  */
 export function pgFloor(pool, pipelinedPool) {
   let named = 0;

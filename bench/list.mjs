@@ -812,7 +812,7 @@ async function main() {
       `joined = one statement for the page with the total and each order's event and partners joined in, then the tickets; ` +
       `json = PostgreSQL: count ‖ one statement returning the page and its refs as json_agg; SQLite: count, the page with each order's JSON (its tickets in it) written by SQLite, then the events' and partners' JSON (the API's JSON writer's SQL, straight through better-sqlite3); ` +
       `prepared = rows as named prepared statements, refs by = ANY($1) (PostgreSQL); arrays = prepared with every row read as an array of values (pg's rowMode 'array', PostgreSQL); ` +
-      `pipelined = arrays with count and page, then the three refs, pipelined on one connection and written in one send (pg's pipeline mode, PostgreSQL). ` +
+      `pipelined = arrays with count and page, then the three refs, pipelined on one connection and written in one send (pg's pipeline mode, PostgreSQL); concurrent loops share two such connections, as each API process does. ` +
       `The API runs as \`kassa serve --processes ${PROCESSES}\`${withOneProcess ? '; the last column is the same API in one process at c=16, informational' : ''}. ` +
       `Informational, not a target: the one-server floor is one node:http process that runs the SQL floor ('pipelined' on PostgreSQL, 'rows' on SQLite) for each request ` +
       `and then sends the pre-serialised body — the two floors as one real server pays them; its ratios are API / it. ` +

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../src/auth/tokens.js';
-import { NAMED, openDb, type Db } from '../src/db/database.js';
+import { LISTS_APPLICATION_NAME, NAMED, openDb, type Db } from '../src/db/database.js';
 import { importLines } from '../src/import/service.js';
 import type { OrderFilters } from '../src/orders/filters.js';
 import { OrdersRepository } from '../src/orders/repository.js';
@@ -44,48 +44,120 @@ describe('pipelines (postgres)', () => {
     }
   });
 
-  it('fails a batch with its failing statement; the others are answered; that connection is not used again', async () => {
-    const p = await db.pipeline();
-    const [[before]] = await p.run([pid] as const);
-    await expect(p.run([CompiledQuery.raw('select 1 as a'), CompiledQuery.raw('select 1 / 0 as x'), pid] as const)).rejects.toThrow(/division by zero/);
-    p.release();
-    // one connection in the pool: the next pipeline gets a new one
-    const q = await db.pipeline();
-    const [[after]] = await q.run([pid] as const);
-    q.release();
-    expect(after!.pid).not.toBe(before!.pid);
-    // and a pipeline that did not fail hands its connection back for reuse
-    const r = await db.pipeline();
-    const [[again]] = await r.run([pid] as const);
-    r.release();
-    expect(again).toEqual(after);
+  it('shares its connections among concurrent pipelines, each batch answered to its own pipeline', async () => {
+    const two = openDb(t.url, { listConnections: 2 });
+    try {
+      const value = (v: number) => CompiledQuery.raw('select $1::int as v', [v]) as CompiledQuery<{ v: number }>;
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, async (_, i) => {
+          const p = await two.pipeline();
+          try {
+            const [[a], [first]] = await p.run([value(i), pid] as const);
+            const [[b], [second]] = await p.run([value(100 + i), pid] as const);
+            return { a: a!.v, b: b!.v, pids: [first!.pid, second!.pid] };
+          } finally {
+            p.release();
+          }
+        }),
+      );
+      expect(answers.map((x) => [x.a, x.b])).toEqual(Array.from({ length: 12 }, (_, i) => [i, 100 + i]));
+      // a pipeline keeps its connection from batch to batch; twelve at once share two
+      for (const x of answers) expect(x.pids[1]).toBe(x.pids[0]);
+      expect(new Set(answers.map((x) => x.pids[0])).size).toBe(2);
+      // one at a time they take the idle connection: no third is opened
+      const p = await two.pipeline();
+      const [[again]] = await p.run([pid] as const);
+      p.release();
+      expect(answers.map((x) => x.pids[0])).toContain(again!.pid);
+    } finally {
+      await two.close();
+    }
   });
 
-  it('names statements alike whether they run through db.lists or a pipeline: one connection holds both', async () => {
+  it('fails a batch with its failing statement; the others are answered; that connection takes no new pipeline and closes when the last is released', async () => {
+    const one = openDb(t.url, { listConnections: 1 });
+    try {
+      const p = await one.pipeline();
+      const q = await one.pipeline();
+      const [[before]] = await p.run([pid] as const);
+      await expect(p.run([CompiledQuery.raw('select 1 as a'), CompiledQuery.raw('select 1 / 0 as x'), pid] as const)).rejects.toThrow(/division by zero/);
+      // a pipeline already on it is still answered there
+      const [[still]] = await q.run([pid] as const);
+      expect(still).toEqual(before);
+      // a new one gets another connection
+      const r = await one.pipeline();
+      const [[after]] = await r.run([pid] as const);
+      r.release();
+      expect(after!.pid).not.toBe(before!.pid);
+      p.release();
+      expect(await backendAlive(before!.pid)).toBe(true);
+      q.release();
+      expect(await backendGone(before!.pid)).toBe(true);
+      // a pipeline that did not fail leaves its connection in use
+      const s = await one.pipeline();
+      const [[again]] = await s.run([pid] as const);
+      s.release();
+      expect(again).toEqual(after);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('closes a connection that has been idle for listIdleMs', async () => {
+    const quick = openDb(t.url, { listIdleMs: 200 });
+    try {
+      const p = await quick.pipeline();
+      const [[{ pid: backend }]] = (await p.run([pid] as const)) as [[{ pid: number }]];
+      p.release();
+      expect(await backendGone(backend)).toBe(true);
+      // and the next pipeline opens another
+      const q = await quick.pipeline();
+      const [[next]] = await q.run([pid] as const);
+      q.release();
+      expect(next!.pid).not.toBe(backend);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('names statements alike whether they run through db.lists or a pipeline', async () => {
     const partners = (id: string) => db.lists.selectFrom('partners').select('id').where('id', '=', id).modifyFront(NAMED);
     const events = (id: string) => db.lists.selectFrom('events').select('id').where('id', '=', id).modifyFront(NAMED);
+    const names = sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements order by name`;
+    await events('a').execute();
     await partners('a').execute();
+    // db.lists' pool has one connection here: the names it gave
+    const onLists = (await names.execute(db.lists)).rows;
     const p = await db.pipeline();
     try {
-      // a name of its own: were it named apart it would reuse the first's name, and pg would refuse it
-      // (the query of pg_prepared_statements through the pipeline too: the pool's one connection is checked out to it)
-      const prepared = sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements where statement like '%named%'`.compile(db.lists);
-      expect(await p.run([events('e').compile(), partners('b').compile(), prepared] as const)).toEqual([[], [], [{ n: 2 }]]);
+      const [, , onPipeline] = await p.run([partners('b').compile(), events('e').compile(), names.compile(db.lists)] as const);
+      expect(onLists).toHaveLength(2);
+      expect(onPipeline).toEqual(onLists);
     } finally {
       p.release();
     }
   });
+
+  /** Whether the backend is still there (polled for up to 2 s until it is gone, by backendGone). */
+  const backendAlive = async (backend: number) =>
+    (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where pid = ${backend}`.execute(t.db.kysely)).rows[0]!.n > 0;
+  const backendGone = async (backend: number) => {
+    for (let i = 0; i < 40 && (await backendAlive(backend)); i++) await new Promise((r) => setTimeout(r, 50));
+    return !(await backendAlive(backend));
+  };
 });
 
-// The list's reads give their connection back whatever the page: with a pool
-// of one, a connection kept by any of them would leave the next one waiting.
+// The list's reads give their pipeline back whatever the page: on SQLite, with
+// a pool of one, a connection kept by any of them would leave the next one
+// waiting; on PostgreSQL a pipeline never released would keep its shared
+// connection open past the idle timeout.
 describe.each(DIALECTS)("the list's reads hand their connection back (%s)", (dialect) => {
   let t: TestDb;
   let db: Db;
   beforeAll(async () => {
     t = await createTestDb(dialect);
     await importLines(t.db, fixture);
-    db = openDb(t.url, { poolSize: 1 });
+    db = openDb(t.url, { poolSize: 1, listIdleMs: 500 });
   });
   afterAll(async () => {
     await db?.close();
@@ -105,6 +177,18 @@ describe.each(DIALECTS)("the list's reads hand their connection back (%s)", (dia
       expect((await repo.page(ORG, all, 50, 0, hashToken('not a key'))).keyActive).toBe(false);
       // a statement that fails (SQLite takes a negative offset as none; its statements check out no connection)
       if (dialect === 'postgres') await expect(repo.page(ORG, all, 50, -1)).rejects.toThrow(/OFFSET must not be negative/);
+    }
+    if (dialect === 'postgres') {
+      // (the failed read's connection was closed at once; this one stays until it idles)
+      await repo.page(ORG, all, 50, 0);
+      const open = async () =>
+        (
+          await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+            where application_name = ${LISTS_APPLICATION_NAME} and datname = current_database()`.execute(t.db.kysely)
+        ).rows[0]!.n;
+      expect(await open()).toBeGreaterThan(0);
+      for (let i = 0; i < 40 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await open()).toBe(0);
     }
   });
 });

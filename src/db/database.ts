@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type CompiledQuery, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
-import { throughKysely, type OpenPipeline, type Pipeline, type RowsOf } from './pipeline.js';
+import { throughKysely, type OpenPipeline, type RowsOf } from './pipeline.js';
 import type { Database } from './types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -22,7 +22,8 @@ export interface Db {
   readonly lists: Kysely<Database>;
   /**
    * The list's statements run together (db/pipeline.ts): on PostgreSQL
-   * pipelined on one connection of the lists pool; on SQLite through
+   * pipelined on one of a few connections that concurrent requests share,
+   * planned as the lists pool's (sharedPipelines); on SQLite through
    * `lists`, one after another.
    */
   readonly pipeline: OpenPipeline;
@@ -174,45 +175,150 @@ function statementPerCheckout(pool: pg.Pool, configOf: QueryConfigs): PostgresPo
   return { connect: async () => client, end: () => pool.end() };
 }
 
+/** A connection the list's pipelines share (sharedPipelines). */
+interface Shared {
+  client: pg.Client;
+  ready: Promise<unknown>;
+  /** pipelines checked out on it and not yet released */
+  open: number;
+  /** when its last pipeline was released (the idle sweep closes it after a while) */
+  idleSince: number;
+  /** taken out of use (a batch on it failed, it broke, or it idled): closed once its open pipelines are released */
+  retired: boolean;
+  ended: boolean;
+}
+
+/** An idle shared connection is closed after this long (pg.Pool's default idle timeout). */
+const SHARED_IDLE_MS = 10_000;
+/** How the list's shared connections show in pg_stat_activity. */
+export const LISTS_APPLICATION_NAME = 'kassa lists';
+
 /**
- * Pipelines on connections of `pool` (its clients made with pg's `pipeline`
- * option): a batch's statements (NAMED ones named by queryConfigs) are
- * written while the socket is corked — one send — and pg sends each with a
- * Sync of its own, so a failing statement fails alone. A connection whose
- * batch failed is closed rather than reused.
+ * Pipelines on at most `size` connections that concurrent requests share
+ * (made by `connect` with pg's `pipeline` option): a batch's statements
+ * (NAMED ones named by queryConfigs) are written while the socket is
+ * corked — one send — and pg sends each with a Sync of its own, so a
+ * failing statement fails alone. Each pipeline goes on the connection with
+ * the fewest open pipelines; another connection is opened only when every
+ * open one is in use. Under load several requests' batches then wait in one
+ * socket, and one wake-up of the backend (and of this process) serves them
+ * all, where a connection per request woke a backend per batch
+ * (docs/DECISIONS.md: measured ~15% less CPU per request at concurrency 16).
+ * The price: a slow statement delays the batches queued behind it on its
+ * connection. A connection on which a batch failed, or that broke, takes no
+ * new pipelines and is closed once its open ones are released (a named
+ * statement that fails after a migration fails on that connection only).
+ * Idle connections are closed after `idleMs`.
  */
-function pipelines(pool: pg.Pool, configOf: QueryConfigs): OpenPipeline {
-  return async () => {
-    const client = await pool.connect();
-    let failure: Error | undefined;
-    const pipeline: Pipeline = {
+function sharedPipelines(
+  connect: () => pg.Client,
+  size: number,
+  idleMs: number,
+  configOf: QueryConfigs,
+): { open: OpenPipeline; end(): Promise<void> } {
+  const connections: Shared[] = [];
+  let sweeper: NodeJS.Timeout | undefined;
+  const endIfDone = (c: Shared) => {
+    if (!c.retired || c.open > 0 || c.ended) return;
+    c.ended = true;
+    c.client.end().catch(() => undefined);
+  };
+  const retire = (c: Shared) => {
+    c.retired = true;
+    const at = connections.indexOf(c);
+    if (at >= 0) connections.splice(at, 1);
+    endIfDone(c);
+  };
+  const sweep = () => {
+    const now = Date.now();
+    for (const c of [...connections]) if (c.open === 0 && now - c.idleSince >= idleMs) retire(c);
+    if (connections.length === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  const add = (): Shared => {
+    const client = connect();
+    const c: Shared = { client, ready: client.connect(), open: 0, idleSince: 0, retired: false, ended: false };
+    // A broken connection (server restart) must not crash the process; its
+    // statements fail through the normal path and it takes no new ones.
+    client.on('error', () => retire(c));
+    client.on('end', () => {
+      c.ended = true;
+      retire(c);
+    });
+    connections.push(c);
+    sweeper ??= setInterval(sweep, idleMs / 2).unref();
+    return c;
+  };
+  const pick = (): Shared => {
+    let best: Shared | undefined;
+    for (const c of connections) if (best === undefined || c.open < best.open) best = c;
+    return best === undefined || (best.open > 0 && connections.length < size) ? add() : best;
+  };
+  const open: OpenPipeline = async () => {
+    const c = pick();
+    c.open++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      c.open--;
+      c.idleSince = Date.now();
+      endIfDone(c);
+    };
+    try {
+      await c.ready;
+    } catch (err) {
+      retire(c);
+      release();
+      throw err;
+    }
+    return {
       async run<T extends readonly CompiledQuery<unknown>[]>(statements: T): Promise<RowsOf<T>> {
         const configs = statements.map((s) => configOf(s.sql, s.parameters) as pg.QueryConfig);
-        const socket = client.connection.stream;
+        const socket = c.client.connection.stream;
         let sent: Promise<pg.QueryResult>[];
         socket.cork();
         try {
           // pipelined: each statement is written as it is queued
-          sent = configs.map((config) => client.query(config));
+          sent = configs.map((config) => c.client.query(config));
         } finally {
           socket.uncork();
         }
         const answered = await Promise.allSettled(sent);
         for (const a of answered) {
           if (a.status !== 'rejected') continue;
-          const error = a.reason instanceof Error ? a.reason : new Error(String(a.reason));
-          failure ??= error;
-          throw error;
+          retire(c);
+          throw a.reason instanceof Error ? a.reason : new Error(String(a.reason));
         }
         return answered.map((a) => (a as PromiseFulfilledResult<pg.QueryResult>).value.rows) as RowsOf<T>;
       },
-      release: () => client.release(failure),
+      release,
     };
-    return pipeline;
+  };
+  return {
+    open,
+    end: async () => {
+      clearInterval(sweeper);
+      const all = connections.splice(0);
+      await Promise.all(
+        all.map(async (c) => {
+          c.retired = c.ended = true;
+          await c.client.end().catch(() => undefined);
+        }),
+      );
+    },
   };
 }
 
-export function openDb(url: string, options: { poolSize?: number; readonly?: boolean; namedStatements?: number } = {}): Db {
+/** Connections a process's list pipelines share (sharedPipelines; docs/DECISIONS.md says why two). */
+const LIST_CONNECTIONS = 2;
+
+export function openDb(
+  url: string,
+  options: { poolSize?: number; readonly?: boolean; namedStatements?: number; listConnections?: number; listIdleMs?: number } = {},
+): Db {
   const dialect = dialectOf(url);
   if (dialect === 'sqlite') {
     const database = openSqlite(url, { readonly: options.readonly ?? false });
@@ -228,26 +334,27 @@ export function openDb(url: string, options: { poolSize?: number; readonly?: boo
   };
   // pg-cursor lets Kysely's .stream() read big results in chunks (exports).
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingStatements(poolOf({}), queryConfigs(options.namedStatements)), cursor: Cursor }) });
-  // pg opens a pool's connections when first needed: none for a process that lists nothing
-  const listsPool = poolOf({ options: listsPlanning, pipeline: true });
-  // one naming for both: they share the pool's connections, where a name is one statement
+  // pg opens a pool's connections when first needed: none for a process that lists nothing (as do the pipelines)
+  const listsPool = poolOf({ options: listsPlanning });
+  // one naming for both: a text has one name whichever connection it is prepared on
   const listsConfigs = queryConfigs(options.namedStatements);
+  const pipelines = sharedPipelines(
+    () => new pg.Client({ connectionString: url, options: listsPlanning, pipeline: true, application_name: LISTS_APPLICATION_NAME }),
+    options.listConnections ?? LIST_CONNECTIONS,
+    options.listIdleMs ?? SHARED_IDLE_MS,
+    listsConfigs,
+  );
   const lists = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: statementPerCheckout(listsPool, listsConfigs) }),
   });
   return {
     kysely,
     lists,
-    pipeline: pipelines(listsPool, listsConfigs),
+    pipeline: pipelines.open,
     dialect,
     url,
     close: async () => {
-      await Promise.all([kysely.destroy(), lists.destroy()]);
-      // Kysely ends a pool only if it ran a statement on it; the list's
-      // statements reach the lists pool through the pipelines, so its idle
-      // connections would otherwise be left open (and the process alive)
-      // until pg's idle timeout.
-      if (!listsPool.ending) await listsPool.end();
+      await Promise.all([kysely.destroy(), lists.destroy(), pipelines.end()]);
     },
   };
 }

@@ -1,11 +1,13 @@
 /**
  * Statements that go to the database together, on one connection: a list
  * request's count and page, then its page's refs. On PostgreSQL they are
- * pipelined (database.ts `pipelines`): written in one send and answered in
- * order by one backend, instead of one connection — one send, one backend
- * woken — per statement. Measured on 1M orders (docs/DECISIONS.md): the
- * bench floor's statements pipelined took 12–23% less CPU a request and
- * answered 14–31% more requests at concurrency 16.
+ * pipelined (database.ts `sharedPipelines`): written in one send and
+ * answered in order by one backend, instead of one connection — one send,
+ * one backend woken — per statement; and concurrent requests share a few
+ * such connections, so that one wake-up serves several requests' batches.
+ * Measured on 1M orders (docs/DECISIONS.md): the bench floor's statements
+ * pipelined took 12–23% less CPU a request and answered 14–31% more
+ * requests at concurrency 16; sharing the connections, ~15% less again.
  */
 import type { CompiledQuery, Kysely } from 'kysely';
 

@@ -671,19 +671,27 @@ async function main() {
         const seq = Object.fromEntries(Object.keys(fns).map((v) => [v, first[`sql:${v}`]]));
         const best = Object.keys(seq).sort((x, y) => seq[x].p50 - seq[y].p50)[0];
         const variants = Object.fromEntries(Object.entries(seq).map(([v, st]) => [v, { p50: r2(st.p50), p99: r2(st.p99), n: st.n }]));
-        if (CONCURRENCY.includes(1)) measured[1] = { ...first, sql: seq[best] };
+        if (CONCURRENCY.includes(1)) measured[1] = { ...first, sql: seq[best], sqlVariant: best };
+        // At c>1 PostgreSQL's floor is the faster (req/s) of the c=1 winner and
+        // `pipelined`, the variant built for concurrency (its loops share their
+        // connections): the two are close at c=1, far apart under load.
+        const loaded = kind === 'postgres' ? [...new Set([best, ...(fns.pipelined ? ['pipelined'] : [])])] : [best];
         for (const c of CONCURRENCY.filter((x) => x !== 1)) {
           // SQLite is synchronous: its floor at any concurrency is one loop, one
           // core busy for the whole of each call (timed again, in these rounds)
-          const sql = kind === 'postgres' ? concurrentParticipant('sql', fns[best], c) : sequentialParticipant('sql', fns[best]);
-          const group = await interleaved([sql, ...http(c)]);
+          const sql = kind === 'postgres' ? loaded.map((v) => concurrentParticipant(`sql:${v}`, fns[v], c)) : [sequentialParticipant('sql:' + best, fns[best])];
+          const group = await interleaved([...sql, ...http(c)]);
+          const top = loaded.reduce((x, y) => (group[`sql:${y}`].rps > group[`sql:${x}`].rps ? y : x));
+          group.sql = group[`sql:${top}`];
+          group.sqlVariant = top;
+          group.sqlVariants = Object.fromEntries(loaded.map((v) => [v, { rps: r2(group[`sql:${v}`].rps), p50: r2(group[`sql:${v}`].p50) }]));
           if (kind !== 'postgres') group.sql = { ...group.sql, rps: 1000 / group.sql.mean, cpuMs: group.sql.mean, note: 'synchronous: 1 / mean latency' };
           measured[c] = group;
         }
         const result = sameResult(q.name, bodies[q.name], await fns[best]());
 
         for (const c of CONCURRENCY) {
-          const { api: a, api1: oneProcess, http: h, one: o, sql: s } = measured[c];
+          const { api: a, api1: oneProcess, http: h, one: o, sql: s, sqlVariant, sqlVariants } = measured[c];
           const floorP50 = s.p50 + h.p50;
           const floorRps = c === 1 ? 1000 / (s.mean + h.mean) : Math.min(s.rps, h.rps);
           const p50Ratio = a.p50 / floorP50;
@@ -699,7 +707,7 @@ async function main() {
             result,
             api: { p50: r2(a.p50), p99: r2(a.p99), rps: r2(a.rps), n: a.n, processes: PROCESSES },
             apiOneProcess: oneProcess ? { p50: r2(oneProcess.p50), rps: r2(oneProcess.rps), rpsRatio: r2(oneProcess.rps / floorRps) } : null,
-            sqlFloor: { variant: best, p50: r2(s.p50), p99: r2(s.p99), rps: r2(s.rps), n: s.n, variants },
+            sqlFloor: { variant: sqlVariant, p50: r2(s.p50), p99: r2(s.p99), rps: r2(s.rps), n: s.n, variants: sqlVariants ?? variants },
             httpFloor: { p50: r2(h.p50), p99: r2(h.p99), rps: r2(h.rps), n: h.n },
             floor: { p50: r2(floorP50), rps: r2(floorRps) },
             oneServerFloor: { p50: r2(o.p50), p99: r2(o.p99), rps: r2(o.rps), n: o.n, p50Ratio: r2(a.p50 / o.p50), rpsRatio: r2(a.rps / o.rps) },
@@ -801,14 +809,14 @@ async function main() {
       `load average at start ${machine.loadAverageAtStart.join(' ')}.`,
     `Before a database's first run every server (c=16, ${cfg.settle} s per query) and SQL variant (${SETTLE_LOOPS} loops, ${SETTLE_SQL_SECONDS} s per query) is put under load, discarded. ` +
       `autocannon: ${cfg.warmup} s warm-up with at least ${WARM_CONNECTIONS} connections (so that every API process is warm; discarded), then ${cfg.duration} s per run; raw SQL: sequential ≥ ${cfg.sqlMs / 1000} s and ≥ ${cfg.sqlMinIterations} iterations per variant, ` +
-      `at c>1 as many concurrent loops for ${cfg.duration} s on PostgreSQL (SQLite is synchronous: one sequential loop again, its req/s is 1 / mean latency). ` +
-      `Interleaved: for each query and concurrency every run (at c=1 each SQL variant, the API, the HTTP floor and the one-server floor; at c>1 the SQL floor, ` +
+      `at c>1 as many concurrent loops for ${cfg.duration} s on PostgreSQL — the c=1 winner and 'pipelined', the faster by req/s is the floor (SQLite is synchronous: one sequential loop again, its req/s is 1 / mean latency). ` +
+      `Interleaved: for each query and concurrency every run (at c=1 each SQL variant, the API, the HTTP floor and the one-server floor; at c>1 the SQL floor's variants, ` +
       `the API, the one-process API and the two floors) is cut into ${ROUNDS} slices taken in turn, round by round (the order rotated each round, every other round backwards), ` +
       `and its samples pooled, so that each ratio compares runs from the same minutes. ` +
       `p50 ratio = API p50 / (SQL floor p50 + HTTP floor p50); floor req/s at c=16 = min(SQL req/s, HTTP floor req/s), at c=1 = 1 / (SQL mean + HTTP mean). ` +
       `At c=16 the SQL and HTTP p50s are those measured under 16-way load (SQLite: the sequential SQL p50) and the p50 ratio, in parentheses, is ` +
       `informational (queueing); the p50 target applies at c=1, the throughput target at c=16, the 100 ms deep-page target at c=1. ` +
-      `The SQL floor is the fastest (by p50) of: rows = count ‖ page, then tickets+events+partners in one round trip; ` +
+      `The SQL floor (at c=1) is the fastest (by p50) of: rows = count ‖ page, then tickets+events+partners in one round trip; ` +
       `joined = one statement for the page with the total and each order's event and partners joined in, then the tickets; ` +
       `json = PostgreSQL: count ‖ one statement returning the page and its refs as json_agg; SQLite: count, the page with each order's JSON (its tickets in it) written by SQLite, then the events' and partners' JSON (the API's JSON writer's SQL, straight through better-sqlite3); ` +
       `prepared = rows as named prepared statements, refs by = ANY($1) (PostgreSQL); arrays = prepared with every row read as an array of values (pg's rowMode 'array', PostgreSQL); ` +

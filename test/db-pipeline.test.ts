@@ -13,7 +13,14 @@ const fixture = readFileSync(new URL('./fixtures/seed-example.ndjson', import.me
 
 const pid = CompiledQuery.raw('select pg_backend_pid() as pid') as CompiledQuery<{ pid: number }>;
 
-// Db.pipeline on PostgreSQL: statements pipelined on one connection of the lists pool.
+/** The list connections (Db.pipeline's) open to the test's database. */
+const listsBackends = async (t: TestDb) =>
+  (
+    await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+      where application_name = ${LISTS_APPLICATION_NAME} and datname = current_database()`.execute(t.db.kysely)
+  ).rows[0]!.n;
+
+// Db.pipeline on PostgreSQL: statements pipelined on connections that concurrent pipelines share.
 describe('pipelines (postgres)', () => {
   let t: TestDb;
   let db: Db;
@@ -27,7 +34,7 @@ describe('pipelines (postgres)', () => {
   });
 
   it("answers each batch's statements in order, all on the pipeline's one connection", async () => {
-    const wide = openDb(t.url, { poolSize: 4 });
+    const wide = openDb(t.url, { listConnections: 4 });
     try {
       const p = await wide.pipeline();
       try {
@@ -90,7 +97,9 @@ describe('pipelines (postgres)', () => {
       r.release();
       expect(after!.pid).not.toBe(before!.pid);
       p.release();
-      expect(await backendAlive(before!.pid)).toBe(true);
+      // not ended while q is still on it
+      const [[stillThere]] = await q.run([pid] as const);
+      expect(stillThere).toEqual(before);
       q.release();
       expect(await backendGone(before!.pid)).toBe(true);
       // a pipeline that did not fail leaves its connection in use
@@ -100,6 +109,54 @@ describe('pipelines (postgres)', () => {
       expect(again).toEqual(after);
     } finally {
       await one.close();
+    }
+  });
+
+  it('opens a second connection only while the first is in use', async () => {
+    const two = openDb(t.url, { listConnections: 2 });
+    try {
+      const pids: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const p = await two.pipeline();
+        const [[row]] = await p.run([pid] as const);
+        p.release();
+        pids.push(row!.pid);
+      }
+      expect(new Set(pids).size).toBe(1);
+      expect(await listsBackends(t)).toBe(1);
+    } finally {
+      await two.close();
+    }
+  });
+
+  it('replaces a connection whose backend was terminated; the process goes on', async () => {
+    const own = openDb(t.url);
+    try {
+      const p = await own.pipeline();
+      const [[{ pid: backend }]] = (await p.run([pid] as const)) as [[{ pid: number }]];
+      p.release();
+      await sql`select pg_terminate_backend(${backend})`.execute(t.db.kysely);
+      expect(await backendGone(backend)).toBe(true);
+      // pg reports the loss on the connection (an 'error' event, unhandled it would end the process); wait for it
+      await new Promise((r) => setTimeout(r, 100));
+      const q = await own.pipeline();
+      const [[next]] = await q.run([pid] as const);
+      q.release();
+      expect(next!.pid).not.toBe(backend);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('fails a pipeline whose connection cannot be made, and tries again for the next', async () => {
+    const url = new URL(t.url);
+    url.port = '1'; // nothing listens there
+    const nowhere = openDb(url.toString());
+    try {
+      await expect(nowhere.pipeline()).rejects.toThrow(/ECONNREFUSED/);
+      await expect(nowhere.pipeline()).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await nowhere.close();
     }
   });
 
@@ -181,14 +238,9 @@ describe.each(DIALECTS)("the list's reads hand their connection back (%s)", (dia
     if (dialect === 'postgres') {
       // (the failed read's connection was closed at once; this one stays until it idles)
       await repo.page(ORG, all, 50, 0);
-      const open = async () =>
-        (
-          await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-            where application_name = ${LISTS_APPLICATION_NAME} and datname = current_database()`.execute(t.db.kysely)
-        ).rows[0]!.n;
-      expect(await open()).toBeGreaterThan(0);
-      for (let i = 0; i < 40 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(await open()).toBe(0);
+      expect(await listsBackends(t)).toBeGreaterThan(0);
+      for (let i = 0; i < 40 && (await listsBackends(t)) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await listsBackends(t)).toBe(0);
     }
   });
 });

@@ -190,12 +190,15 @@ interface Shared {
 
 /** An idle shared connection is closed after this long (pg.Pool's default idle timeout). */
 const SHARED_IDLE_MS = 10_000;
+/** A shared connection not ready after this long fails (its pipelines with it) and is dropped. */
+const CONNECT_TIMEOUT_MS = 10_000;
 /** How the list's shared connections show in pg_stat_activity. */
 export const LISTS_APPLICATION_NAME = 'kassa lists';
 
 /**
- * Pipelines on at most `size` connections that concurrent requests share
- * (made by `connect` with pg's `pipeline` option): a batch's statements
+ * Pipelines on at most `size` connections in use (and retired ones until
+ * their pipelines are released) that concurrent requests share (made by
+ * `connect` with pg's `pipeline` option): a batch's statements
  * (NAMED ones named by queryConfigs) are written while the socket is
  * corked — one send — and pg sends each with a Sync of its own, so a
  * failing statement fails alone. Each pipeline goes on the connection with
@@ -203,12 +206,14 @@ export const LISTS_APPLICATION_NAME = 'kassa lists';
  * open one is in use. Under load several requests' batches then wait in one
  * socket, and one wake-up of the backend (and of this process) serves them
  * all, where a connection per request woke a backend per batch
- * (docs/DECISIONS.md: measured ~15% less CPU per request at concurrency 16).
+ * (docs/DECISIONS.md: the API answered 9–15% more list requests at
+ * concurrency 16, with 8–11% less CPU per request).
  * The price: a slow statement delays the batches queued behind it on its
  * connection. A connection on which a batch failed, or that broke, takes no
  * new pipelines and is closed once its open ones are released (a named
  * statement that fails after a migration fails on that connection only).
- * Idle connections are closed after `idleMs`.
+ * Idle connections are closed after `idleMs` (to 1.5 × that: the sweep
+ * runs every half of it).
  */
 function sharedPipelines(
   connect: () => pg.Client,
@@ -218,6 +223,7 @@ function sharedPipelines(
 ): { open: OpenPipeline; end(): Promise<void> } {
   const connections: Shared[] = [];
   let sweeper: NodeJS.Timeout | undefined;
+  let closed = false;
   const endIfDone = (c: Shared) => {
     if (!c.retired || c.open > 0 || c.ended) return;
     c.ended = true;
@@ -257,6 +263,7 @@ function sharedPipelines(
     return best === undefined || (best.open > 0 && connections.length < size) ? add() : best;
   };
   const open: OpenPipeline = async () => {
+    if (closed) throw new Error('the database is closed');
     const c = pick();
     c.open++;
     let released = false;
@@ -300,6 +307,7 @@ function sharedPipelines(
   return {
     open,
     end: async () => {
+      closed = true;
       clearInterval(sweeper);
       const all = connections.splice(0);
       await Promise.all(
@@ -339,7 +347,16 @@ export function openDb(
   // one naming for both: a text has one name whichever connection it is prepared on
   const listsConfigs = queryConfigs(options.namedStatements);
   const pipelines = sharedPipelines(
-    () => new pg.Client({ connectionString: url, options: listsPlanning, pipeline: true, application_name: LISTS_APPLICATION_NAME }),
+    // A connect that hangs would hold up every request that picked the
+    // connection (about half of them while the first is still connecting).
+    () =>
+      new pg.Client({
+        connectionString: url,
+        options: listsPlanning,
+        pipeline: true,
+        application_name: LISTS_APPLICATION_NAME,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      }),
     options.listConnections ?? LIST_CONNECTIONS,
     options.listIdleMs ?? SHARED_IDLE_MS,
     listsConfigs,

@@ -684,8 +684,8 @@ async function main() {
           const top = loaded.reduce((x, y) => (group[`sql:${y}`].rps > group[`sql:${x}`].rps ? y : x));
           group.sql = group[`sql:${top}`];
           group.sqlVariant = top;
-          group.sqlVariants = Object.fromEntries(loaded.map((v) => [v, { rps: r2(group[`sql:${v}`].rps), p50: r2(group[`sql:${v}`].p50) }]));
-          if (kind !== 'postgres') group.sql = { ...group.sql, rps: 1000 / group.sql.mean, cpuMs: group.sql.mean, note: 'synchronous: 1 / mean latency' };
+          if (kind === 'postgres') group.sqlVariants = Object.fromEntries(loaded.map((v) => [v, { rps: r2(group[`sql:${v}`].rps), p50: r2(group[`sql:${v}`].p50) }]));
+          else group.sql = { ...group.sql, rps: 1000 / group.sql.mean, cpuMs: group.sql.mean, note: 'synchronous: 1 / mean latency' };
           measured[c] = group;
         }
         const result = sameResult(q.name, bodies[q.name], await fns[best]());

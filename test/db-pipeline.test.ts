@@ -27,11 +27,13 @@ const backendOf = async (db: Db): Promise<number> => {
 /** Whether the backend is still there. */
 const backendAlive = async (t: TestDb, backend: number) =>
   (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where pid = ${backend}`.execute(t.db.kysely)).rows[0]!.n > 0;
-/** Whether the backend is gone, polled for up to 2 s. */
-const backendGone = async (t: TestDb, backend: number) => {
-  for (let i = 0; i < 40 && (await backendAlive(t, backend)); i++) await new Promise((r) => setTimeout(r, 50));
-  return !(await backendAlive(t, backend));
+/** Polls `done` every 50 ms for up to 2 s; its last answer. */
+const within2s = async (done: () => Promise<boolean>) => {
+  for (let i = 0; i < 40 && !(await done()); i++) await new Promise((r) => setTimeout(r, 50));
+  return done();
 };
+/** Whether the backend is gone, polled for up to 2 s. */
+const backendGone = (t: TestDb, backend: number) => within2s(async () => !(await backendAlive(t, backend)));
 
 /** The list connections (Db.pipeline's) open to the test's database. */
 const listsBackends = async (t: TestDb) =>
@@ -228,7 +230,7 @@ describe.each(DIALECTS)("the list's reads hand their connection back (%s)", (dia
       // (the failed read's connection was closed at once; this one stays until it idles)
       await repo.page(ORG, all, 50, 0);
       expect(await listsBackends(t)).toBeGreaterThan(0);
-      for (let i = 0; i < 40 && (await listsBackends(t)) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await within2s(async () => (await listsBackends(t)) === 0);
       expect(await listsBackends(t)).toBe(0);
     }
   });

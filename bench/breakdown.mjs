@@ -13,6 +13,7 @@
 //                       Not app.inject(): light-my-request turns every answer into a string, which for a
 //                       page of ~75 KB cost more than Fastify itself (2026-12-01: a quarter of its time).
 // Usage: node bench/breakdown.mjs <DATABASE_URL> <partner id> [query string] [--ms 3000]
+//   a created_at range in the query string must be whole UTC months (the floor counts from the month buckets alone)
 // Needs `npm run build` and a dataset from `npm run bench`.
 import Database from 'better-sqlite3';
 import http from 'node:http';

@@ -697,7 +697,7 @@ async function main() {
           const p50Ratio = a.p50 / floorP50;
           const rpsRatio = a.rps / floorRps;
           // Each ratio target is also checked for the one-server floor (a server doing
-          // nothing but both floors' work): where it misses too, no server would meet it in this run.
+          // nothing but both floors' work): where it misses too, no server doing at least that work met it in this run.
           const checks = [];
           if (c === 1) {
             const oneServer = o.p50 / floorP50;

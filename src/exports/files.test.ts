@@ -182,7 +182,7 @@ describe('writeExportFiles: xlsx', () => {
     expect(result.orders).toBe(1);
     expect(result.tickets).toBe(2);
     expect(result.files).toHaveLength(1);
-    const file = result.files[0]!;
+    const file = result.files![0]!;
     expect(file.filename).toBe('orders-20260115-103000.xlsx');
     expect(file.path).toBe(path.join(dir, file.filename));
     expect(file.contentType).toBe(XLSX_CONTENT_TYPE);
@@ -229,7 +229,7 @@ describe('writeExportFiles: xlsx', () => {
 
   it('freezes the header row and sets the column widths', async () => {
     const result = await writeExportFiles(options({ orderRows: [order(1)], ticketRows: [ticket(1)] }));
-    const wb = await readXlsx(result.files[0]!.path);
+    const wb = await readXlsx(result.files![0]!.path);
     for (const ws of wb.worksheets) {
       expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
     }
@@ -238,14 +238,14 @@ describe('writeExportFiles: xlsx', () => {
     expect(ws.getColumn(9).width).toBe(30);
     // leading and trailing spaces of a text survive
     const spaced = await writeExportFiles(options({ orderRows: [order(1, { customer_name: '  two spaces  ' })] }));
-    expect((await readXlsx(spaced.files[0]!.path)).getWorksheet('Orders')!.getRow(2).getCell(16).value).toBe('  two spaces  ');
+    expect((await readXlsx(spaced.files![0]!.path)).getWorksheet('Orders')!.getRow(2).getCell(16).value).toBe('  two spaces  ');
   });
 
   it('writes Russian sheet names and headers, dates in Europe/Moscow', async () => {
     const result = await writeExportFiles(
       options({ lang: 'ru', tz: 'Europe/Moscow', orderRows: [order(1, { created_at: at('2026-01-15 10:30:00') })], ticketRows: [ticket(1)] }),
     );
-    const wb = await readXlsx(result.files[0]!.path);
+    const wb = await readXlsx(result.files![0]!.path);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Заказы', 'Билеты']);
     const ws = wb.getWorksheet('Заказы')!;
     expect(sheetRows(ws, 25)[0]).toEqual(orderHeaders('ru', 'Europe/Moscow'));
@@ -258,7 +258,7 @@ describe('writeExportFiles: xlsx', () => {
     const orders = FORMULAS.map((f, i) => order(i, { customer_name: f, event_title: f, code: f }));
     const tickets = FORMULAS.map((f, i) => ticket(i, { serial: f, barcode: f, sector: f }));
     const result = await writeExportFiles(options({ orderRows: orders, ticketRows: tickets }));
-    const file = result.files[0]!.path;
+    const file = result.files![0]!.path;
     const wb = await readXlsx(file);
     const expected = FORMULAS.map((f) => f.replace('\r', '\n')); // XML turns a bare CR into LF
     const ws = wb.getWorksheet('Orders')!;
@@ -285,16 +285,16 @@ describe('writeExportFiles: xlsx', () => {
   it('cuts a text at Excel\'s 32,767 characters per cell (the csv keeps it whole)', async () => {
     const long = 'я'.repeat(40_000);
     const xlsx = await writeExportFiles(options({ orderRows: [order(1, { customer_name: long })] }));
-    const wb = await readXlsx(xlsx.files[0]!.path);
+    const wb = await readXlsx(xlsx.files![0]!.path);
     expect(wb.getWorksheet('Orders')!.getRow(2).getCell(16).value).toBe(long.slice(0, 32_767));
     const csv = await writeExportFiles(options({ format: 'csv', orderRows: [order(1, { customer_name: long })] }));
-    expect((await readCsv(csv.files[0]!.path)).records[1]![15]).toBe(long);
+    expect((await readCsv(csv.files![0]!.path)).records[1]![15]).toBe(long);
   });
 
   it('writes header-only sheets for empty input', async () => {
     const result = await writeExportFiles(options({ lang: 'ru' }));
     expect(result).toMatchObject({ orders: 0, tickets: 0 });
-    const wb = await readXlsx(result.files[0]!.path);
+    const wb = await readXlsx(result.files![0]!.path);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Заказы', 'Билеты']);
     expect(sheetRows(wb.getWorksheet('Заказы')!, 25)).toEqual([orderHeaders('ru', 'UTC')]);
     expect(sheetRows(wb.getWorksheet('Билеты')!, 17)).toEqual([ticketHeaders('ru', 'UTC')]);
@@ -305,7 +305,7 @@ describe('writeExportFiles: xlsx', () => {
     const tickets = [1, 2, 3, 4, 5, 6, 7].map((n) => ticket(n));
     const result = await writeExportFiles(options({ maxSheetRows: 4, orderRows: orders, ticketRows: tickets }));
     expect(result).toMatchObject({ orders: 4, tickets: 7 });
-    const wb = await readXlsx(result.files[0]!.path);
+    const wb = await readXlsx(result.files![0]!.path);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Orders', 'Orders 2', 'Tickets', 'Tickets 2', 'Tickets 3']);
     const numbers = (name: string, cols: number, col: number) =>
       sheetRows(wb.getWorksheet(name)!, cols).map((r) => r[col]);
@@ -316,7 +316,7 @@ describe('writeExportFiles: xlsx', () => {
     expect(numbers('Tickets 3', 17, 4)).toEqual(['Ticket number', 507]);
 
     const ru = await writeExportFiles(options({ lang: 'ru', maxSheetRows: 2, orderRows: [order(1)], ticketRows: [ticket(1), ticket(2)] }));
-    const ruWb = await readXlsx(ru.files[0]!.path);
+    const ruWb = await readXlsx(ru.files![0]!.path);
     expect(ruWb.worksheets.map((w) => w.name)).toEqual(['Заказы', 'Билеты', 'Билеты 2']);
   });
 
@@ -365,13 +365,13 @@ describe('writeExportFiles: csv', () => {
     const result = await writeExportFiles(options({ format: 'csv', tz: 'America/New_York', orderRows: orders, ticketRows: tickets }));
     expect(result.orders).toBe(2);
     expect(result.tickets).toBe(1);
-    expect(result.files.map((f) => f.filename)).toEqual(['orders-20260115-103000.csv', 'tickets-20260115-103000.csv']);
-    for (const f of result.files) {
+    expect(result.files!.map((f) => f.filename)).toEqual(['orders-20260115-103000.csv', 'tickets-20260115-103000.csv']);
+    for (const f of result.files!) {
       expect(f.contentType).toBe(CSV_CONTENT_TYPE);
       expect(f.size).toBe((await readFile(f.path)).length);
     }
 
-    const o = await readCsv(result.files[0]!.path);
+    const o = await readCsv(result.files![0]!.path);
     expect([...o.raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(o.text.endsWith('\r\n')).toBe(true);
     expect(o.text.split('\r\n')[0]).toBe('\uFEFF' + orderHeaders('en', 'America/New_York').join(','));
@@ -394,7 +394,7 @@ describe('writeExportFiles: csv', () => {
     expect(o.text).toContain(',"lf\nonly",');
     expect(o.text).toContain(',"cr\rin middle",');
 
-    const t = await readCsv(result.files[1]!.path);
+    const t = await readCsv(result.files![1]!.path);
     expect([...t.raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(t.records).toEqual([
       ticketHeaders('en', 'America/New_York'),
@@ -407,8 +407,8 @@ describe('writeExportFiles: csv', () => {
     const orders = FORMULAS.map((f, i) => order(i, { customer_name: f, event_title: f, discount: -100 }));
     const tickets = FORMULAS.map((f, i) => ticket(i, { serial: f, sector: f, seat_row: f }));
     const result = await writeExportFiles(options({ format: 'csv', orderRows: orders, ticketRows: tickets }));
-    const o = await readCsv(result.files[0]!.path);
-    const t = await readCsv(result.files[1]!.path);
+    const o = await readCsv(result.files![0]!.path);
+    const t = await readCsv(result.files![1]!.path);
     FORMULAS.forEach((f, i) => {
       expect(o.records[i + 1]![8]).toBe(`'${f}`);
       expect(o.records[i + 1]![15]).toBe(`'${f}`);
@@ -425,7 +425,7 @@ describe('writeExportFiles: csv', () => {
     const result = await writeExportFiles(
       options({ format: 'csv', lang: 'ru', tz: 'Europe/Moscow', orderRows: [order(1, { created_at: at('2026-01-15 10:30:00') })] }),
     );
-    const o = await readCsv(result.files[0]!.path);
+    const o = await readCsv(result.files![0]!.path);
     expect(o.records[0]).toEqual(orderHeaders('ru', 'Europe/Moscow'));
     expect(o.records[0]![4]).toBe('Создан (Europe/Moscow)');
     expect(o.records[1]![4]).toBe('2026-01-15 13:30:00');
@@ -434,8 +434,8 @@ describe('writeExportFiles: csv', () => {
   it('writes header-only files for empty input', async () => {
     const result = await writeExportFiles(options({ format: 'csv' }));
     expect(result).toMatchObject({ orders: 0, tickets: 0 });
-    const o = await readFile(result.files[0]!.path, 'utf8');
-    const t = await readFile(result.files[1]!.path, 'utf8');
+    const o = await readFile(result.files![0]!.path, 'utf8');
+    const t = await readFile(result.files![1]!.path, 'utf8');
     expect(o).toBe('\uFEFF' + orderHeaders('en', 'UTC').join(',') + '\r\n');
     expect(t).toBe('\uFEFF' + ticketHeaders('en', 'UTC').join(',') + '\r\n');
   });
@@ -500,14 +500,14 @@ describe('writeExportFiles: abort and errors', () => {
   it('creates the directory when missing', async () => {
     const nested = path.join(dir, 'a', 'b');
     const result = await writeExportFiles(options({ dir: nested, orderRows: [order(1)] }));
-    expect(path.dirname(result.files[0]!.path)).toBe(nested);
+    expect(path.dirname(result.files![0]!.path)).toBe(nested);
   });
 });
 
 describe('download file', () => {
   it('is the xlsx itself', async () => {
     const result = await writeExportFiles(options({ orderRows: [order(1)] }));
-    expect(result.download).toEqual(result.files[0]);
+    expect(result.download).toEqual(result.files![0]);
   });
 
   it('is a zip of the two csv files, written alongside them', async () => {
@@ -522,15 +522,72 @@ describe('download file', () => {
     expect(packed.size).toBe(raw.length);
     const entries = unzip(raw);
     expect([...entries.keys()]).toEqual(['orders-20260115-103000.csv', 'tickets-20260115-103000.csv']);
-    for (const f of result.files) expect(entries.get(f.filename)!.equals(await readFile(f.path))).toBe(true);
+    for (const f of result.files!) expect(entries.get(f.filename)!.equals(await readFile(f.path))).toBe(true);
   });
 
   it('holds every byte of big csv files (the zip keeps pace through back-pressure)', async () => {
     const orders = Array.from({ length: 3000 }, (_, i) => order(i, { customer_name: `${TRICKY} ${i}`.repeat(5) }));
     const result = await writeExportFiles(options({ format: 'csv', orderRows: orders, ticketRows: orders.map((_, i) => ticket(i)) }));
     const entries = unzip(await readFile(result.download.path));
-    for (const f of result.files) expect(entries.get(f.filename)!.equals(await readFile(f.path))).toBe(true);
-    expect(result.files[0]!.size).toBeGreaterThan(1_000_000);
+    for (const f of result.files!) expect(entries.get(f.filename)!.equals(await readFile(f.path))).toBe(true);
+    expect(result.files![0]!.size).toBeGreaterThan(1_000_000);
+  });
+
+  describe('over the attachment limit', () => {
+    const orders = Array.from({ length: 300 }, (_, i) => order(i, { customer_name: `${TRICKY} ${i}` }));
+    const rows = { format: 'csv' as const, orderRows: orders, ticketRows: orders.map((_, i) => ticket(i)) };
+    /** the files and the zip's entries as written with no limit, in a directory of their own */
+    const unlimited = async () => {
+      const result = await writeExportFiles(options({ ...rows, dir: path.join(dir, 'unlimited') }));
+      const sizes = result.files!.map((f) => f.size);
+      return { sizes, total: sizes[0]! + sizes[1]!, entries: unzip(await readFile(result.download.path)) };
+    };
+    const names = ['orders-20260115-103000.csv', 'tickets-20260115-103000.csv'];
+
+    it('keeps the csv files when they take exactly the limit', async () => {
+      const { total, sizes } = await unlimited();
+      const result = await writeExportFiles(options({ ...rows, maxAttachmentBytes: total }));
+      expect(result.files!.map((f) => f.size)).toEqual(sizes);
+      expect((await readdir(dir)).sort()).toEqual([...names, 'orders-20260115-103000.zip', 'unlimited'].sort());
+    });
+
+    it('drops both csv files when the tickets cross it, and the zip holds every byte', async () => {
+      const { total, sizes, entries } = await unlimited();
+      expect(sizes[1]).toBeGreaterThan(1);
+      // the orders file is complete and within the limit; the tickets take it one byte over
+      const result = await writeExportFiles(options({ ...rows, maxAttachmentBytes: total - 1 }));
+      expect(result.files).toBeNull();
+      expect((await readdir(dir)).sort()).toEqual(['orders-20260115-103000.zip', 'unlimited']);
+      const packed = unzip(await readFile(result.download.path));
+      for (const name of names) expect(packed.get(name)!.equals(entries.get(name)!)).toBe(true);
+      expect(result.download.size).toBe((await readFile(result.download.path)).length);
+      expect([result.orders, result.tickets]).toEqual([300, 300]);
+    });
+
+    it('stops writing the orders file as it crosses the limit, and never writes the tickets file', async () => {
+      const { sizes, entries } = await unlimited();
+      let seen: string[] = [];
+      const tickets = async function* () {
+        // the orders are all written now: their file was dropped back when it crossed the limit
+        seen = (await readdir(dir)).sort();
+        yield* rows.ticketRows;
+      };
+      const result = await writeExportFiles(options({ ...rows, tickets, maxAttachmentBytes: Math.floor(sizes[0]! / 2) }));
+      expect(seen).toEqual(['orders-20260115-103000.zip', 'unlimited']);
+      expect(result.files).toBeNull();
+      expect((await readdir(dir)).sort()).toEqual(['orders-20260115-103000.zip', 'unlimited']);
+      const packed = unzip(await readFile(result.download.path));
+      for (const name of names) expect(packed.get(name)!.equals(entries.get(name)!)).toBe(true);
+    });
+
+    it('leaves the xlsx as the download, with no attachments', async () => {
+      const small = await writeExportFiles(options({ orderRows: [order(1)], dir: path.join(dir, 'unlimited') }));
+      const size = small.files![0]!.size;
+      expect((await writeExportFiles(options({ orderRows: [order(1)], maxAttachmentBytes: size }))).files).toHaveLength(1);
+      const over = await writeExportFiles(options({ orderRows: [order(1)], maxAttachmentBytes: size - 1 }));
+      expect(over.files).toBeNull();
+      expect((await readFile(over.download.path)).length).toBe(size);
+    });
   });
 
   it('is removed with the csv files when the export fails', async () => {

@@ -6,7 +6,7 @@
 import { mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileStamp, ORDER_COLUMNS, SHEET_NAMES, TICKET_COLUMNS, orderHeaders, ticketHeaders, type Column } from './files/columns.js';
-import { CSV_CONTENT_TYPE, writeCsv, writeCsvRecords } from './files/csv.js';
+import { AttachmentBudget, CSV_CONTENT_TYPE, writeCsv, writeCsvRecords } from './files/csv.js';
 import { ZIP_CONTENT_TYPE, ZipWriter } from './files/pack.js';
 import { TimeZoneConverter } from './files/timezone.js';
 import { CHECK_EVERY, EXCEL_MAX_ROWS, XLSX_CONTENT_TYPE, writeXlsx, xlsxTable } from './files/xlsx.js';
@@ -58,7 +58,7 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
       const { counts, size } = await writeXlsx({ path: filePath, tz, maxSheetRows, aborted: stop }, [orders, tickets]);
       const file = { path: filePath, filename, contentType: XLSX_CONTENT_TYPE, size };
       return {
-        files: [file],
+        files: size > (options.maxAttachmentBytes ?? Infinity) ? null : [file],
         // an xlsx is a zip already: it is its own download
         download: file,
         orders: counts[0] ?? 0,
@@ -78,6 +78,7 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
   const written: ExportFile[] = [];
   const zipName = `orders-${stamp}.zip`;
   const zip = new ZipWriter(path.join(options.dir, zipName));
+  const budget = options.maxAttachmentBytes === undefined ? undefined : new AttachmentBudget(options.maxAttachmentBytes);
   /** One table as `<name>-<stamp>.csv` and as the zip entry of that name, from rows or from the database's records; returns its rows. */
   const csvTable = async <R>(
     name: string,
@@ -86,12 +87,12 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
     source: { rows: () => AsyncIterable<R> } | { records: () => AsyncIterable<Buffer> },
   ): Promise<number> => {
     const filename = `${name}-${stamp}.csv`;
-    const file = { path: path.join(options.dir, filename), headers, zipEntry: zip.entry(filename), aborted };
+    const file = { path: path.join(options.dir, filename), headers, zipEntry: zip.entry(filename), budget, aborted };
     const { count, size } =
       'records' in source
         ? await writeCsvRecords({ ...file, records: source.records() })
         : await writeCsv({ ...file, columns, rows: source.rows(), tz, checkEvery: CHECK_EVERY });
-    written.push({ path: file.path, filename, contentType: CSV_CONTENT_TYPE, size });
+    if (size !== null) written.push({ path: file.path, filename, contentType: CSV_CONTENT_TYPE, size });
     return count;
   };
   const sources =
@@ -102,8 +103,10 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
     const orders = await csvTable('orders', orderHeaders(options.lang, options.tz), ORDER_COLUMNS, sources.orders);
     const tickets = await csvTable('tickets', ticketHeaders(options.lang, options.tz), TICKET_COLUMNS, sources.tickets);
     const zipSize = await zip.finish();
+    // over the limit: the orders file, finished before the tickets crossed it, goes too
+    if (budget?.over) await Promise.all(written.map((f) => unlink(f.path)));
     return {
-      files: written,
+      files: budget?.over ? null : written,
       download: { path: zip.path, filename: zipName, contentType: ZIP_CONTENT_TYPE, size: zipSize },
       orders,
       tickets,

@@ -81,6 +81,8 @@ interface WriteFilesBase {
   maxSheetRows?: number;
   /** checked between rows; when it returns true the writer stops with an error (lost lease, shutdown) */
   aborted?: () => boolean;
+  /** the most the files may take in all to go out as attachments; beyond it only `download` is kept (default: no limit) */
+  maxAttachmentBytes?: number;
 }
 
 /** The two tables as rows, formatted by the writers. */
@@ -113,8 +115,12 @@ export interface WriteCsvRecordsFilesOptions extends WriteFilesBase {
 export type WriteFilesOptions = WriteRowsOptions | WriteXlsxThreadedOptions | WriteCsvRecordsFilesOptions;
 
 export interface WrittenFiles {
-  /** the files as e-mail attachments */
-  files: ExportFile[];
+  /**
+   * the files as e-mail attachments; null when together they are over
+   * maxAttachmentBytes, and then only `download` is on disk (the csv files
+   * stop being written as soon as they cross it)
+   */
+  files: ExportFile[] | null;
   /** the one file offered by a download link: the xlsx itself, or a zip of the csv files */
   download: ExportFile;
   orders: number;

@@ -170,6 +170,7 @@ export class ExportWorker {
         dir,
         generatedAt,
         aborted: () => lost || this.stopping,
+        maxAttachmentBytes: config.exports.maxAttachmentBytes,
       };
       // csv on PostgreSQL: the database formats it (COPY), unless the zone is one only Intl knows
       const written =
@@ -193,12 +194,12 @@ export class ExportWorker {
       let attachments: ExportFile[] | null = written.files;
       let downloadUrl: string | null = null;
       let linkExpiresAt: Date | null = null;
-      const size = written.files.reduce((sum, f) => sum + f.size, 0);
-      // Keep what goes out: the attachments, or the one download file.
-      const link = size > config.exports.maxAttachmentBytes;
+      // the files as attachments, or (over the limit: the writer kept only it) the one download file
+      const link = written.files === null;
       const packed = written.download;
-      const unused = link ? written.files.filter((f) => f.path !== packed.path) : written.files.includes(packed) ? [] : [packed];
-      for (const f of unused) await unlink(f.path).catch(() => undefined);
+      const size = written.files === null ? packed.size : written.files.reduce((sum, f) => sum + f.size, 0);
+      // Keep what goes out: the attachments' download package is not needed.
+      if (written.files !== null && !written.files.includes(packed)) await unlink(packed.path).catch(() => undefined);
       if (link) {
         const token = newToken();
         linkExpiresAt = new Date(Date.now() + config.exports.linkTtlMs);

@@ -55,6 +55,8 @@ export interface WriteCsvOptions<R> {
   rows: AsyncIterable<R>;
   /** the same bytes also go into this zip entry (the download package), which is ended at the end */
   zipEntry?: ZipEntry;
+  /** with a zip entry: the file is dropped once the export's csv files cross it (AttachmentBudget) */
+  budget?: AttachmentBudget;
   tz: TimeZoneConverter;
   /** rows between calls of aborted() */
   checkEvery: number;
@@ -81,37 +83,66 @@ function csvField(kind: CellKind, value: CellValue, tz: TimeZoneConverter): stri
 }
 
 /**
+ * What the export's csv files may still take to go out as e-mail attachments
+ * (the worker's limit). Once they cross it they can only go out as the zip
+ * behind a download link, which holds the same bytes, so they stop being
+ * written and are removed: for 1M orders that is ~0.7 GB of file writes
+ * saved, which took ~10% of the export's time (docs/BENCHMARKS.md).
+ */
+export class AttachmentBudget {
+  constructor(private left: number) {}
+
+  /** Counts `bytes` more of the files; false once they are over, for good. */
+  take(bytes: number): boolean {
+    this.left -= bytes;
+    return this.left >= 0;
+  }
+
+  get over(): boolean {
+    return this.left < 0;
+  }
+}
+
+/**
  * One csv file and its zip entry: the BOM and the header, then what `body`
- * writes; returns `body`'s record count and the file size. Removes the file
- * on failure.
+ * writes; returns `body`'s record count and the file size, or null for the
+ * size when the file was dropped for going over the budget (the zip entry
+ * still holds every byte). Removes the file on failure.
  */
 async function csvFile(
   path: string,
   headers: string[],
   zip: ZipEntry | undefined,
+  budget: AttachmentBudget | undefined,
   body: (write: (chunk: Buffer) => Promise<void>) => Promise<number>,
-): Promise<{ count: number; size: number }> {
-  const sink = new FileSink(path);
+): Promise<{ count: number; size: number | null }> {
+  // without a zip entry the file is the only copy: it is kept whatever its size
+  if (budget && !zip) throw new Error('csvFile: a budget needs a zip entry');
+  let sink: FileSink | null = budget?.over ? null : new FileSink(path);
   const write = async (chunk: Buffer) => {
-    await sink.write(chunk);
+    if (sink && budget && !budget.take(chunk.length)) {
+      await sink.discard();
+      sink = null;
+    }
+    await sink?.write(chunk);
     await zip?.write(chunk);
   };
   try {
     await write(Buffer.from(BOM + csvRecord(headers)));
     const count = await body(write);
     await zip?.end();
-    const size = await sink.close();
+    const size = sink ? await sink.close() : null;
     return { count, size };
   } catch (err) {
-    await sink.discard();
+    await sink?.discard();
     throw err;
   }
 }
 
-/** Writes one csv file from rows; returns the rows written (header excluded) and the file size. Removes the file on failure. */
-export async function writeCsv<R>(options: WriteCsvOptions<R>): Promise<{ count: number; size: number }> {
+/** Writes one csv file from rows; returns the rows written (header excluded) and the file size (null: dropped, see csvFile). Removes the file on failure. */
+export async function writeCsv<R>(options: WriteCsvOptions<R>): Promise<{ count: number; size: number | null }> {
   const { columns, tz } = options;
-  return csvFile(options.path, options.headers, options.zipEntry, async (write) => {
+  return csvFile(options.path, options.headers, options.zipEntry, options.budget, async (write) => {
     const fields = new Array<string>(columns.length);
     let batch = '';
     let inBatch = 0;
@@ -202,12 +233,13 @@ export interface WriteCsvRecordsOptions {
   /** the records, formatted as this writer formats rows but ending in LF (COPY … CSV of exports/csv-repository.ts) */
   records: AsyncIterable<Buffer>;
   zipEntry?: ZipEntry;
+  budget?: AttachmentBudget;
   aborted: () => boolean;
 }
 
-/** Writes one csv file from records the database formatted; returns the records written and the file size. */
-export async function writeCsvRecords(options: WriteCsvRecordsOptions): Promise<{ count: number; size: number }> {
-  return csvFile(options.path, options.headers, options.zipEntry, async (write) => {
+/** Writes one csv file from records the database formatted; returns the records written and the file size (null: dropped, see csvFile). */
+export async function writeCsvRecords(options: WriteCsvRecordsOptions): Promise<{ count: number; size: number | null }> {
+  return csvFile(options.path, options.headers, options.zipEntry, options.budget, async (write) => {
     const ends = new CsvLineEnds();
     // COPY data arrives a socket read at a time (often a few KiB): gathered
     // into bigger writes, the file and deflate see far fewer calls

@@ -87,7 +87,7 @@ function csvField(kind: CellKind, value: CellValue, tz: TimeZoneConverter): stri
  * (the worker's limit). Once they cross it they can only go out as the zip
  * behind a download link, which holds the same bytes, so they stop being
  * written and are removed: for 1M orders that is ~0.7 GB of file writes
- * saved, which took ~10% of the export's time (docs/BENCHMARKS.md).
+ * and disk saved (docs/DECISIONS.md: a little faster, within the noise).
  */
 export class AttachmentBudget {
   constructor(private left: number) {}

@@ -38,6 +38,8 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
   }
   const aborted = options.aborted ?? (() => false);
   const stamp = fileStamp(options.generatedAt);
+  // the attachment limit, one rule for both formats: the files go as attachments while their total is at most it
+  const budget = options.maxAttachmentBytes === undefined ? undefined : new AttachmentBudget(options.maxAttachmentBytes);
   await mkdir(options.dir, { recursive: true });
 
   if (options.format === 'xlsx') {
@@ -58,7 +60,7 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
       const { counts, size } = await writeXlsx({ path: filePath, tz, maxSheetRows, aborted: stop }, [orders, tickets]);
       const file = { path: filePath, filename, contentType: XLSX_CONTENT_TYPE, size };
       return {
-        files: size > (options.maxAttachmentBytes ?? Infinity) ? null : [file],
+        files: budget && !budget.take(size) ? null : [file],
         // an xlsx is a zip already: it is its own download
         download: file,
         orders: counts[0] ?? 0,
@@ -78,7 +80,6 @@ export async function writeExportFiles(options: WriteFilesOptions): Promise<Writ
   const written: ExportFile[] = [];
   const zipName = `orders-${stamp}.zip`;
   const zip = new ZipWriter(path.join(options.dir, zipName));
-  const budget = options.maxAttachmentBytes === undefined ? undefined : new AttachmentBudget(options.maxAttachmentBytes);
   /** One table as `<name>-<stamp>.csv` and as the zip entry of that name, from rows or from the database's records; returns its rows. */
   const csvTable = async <R>(
     name: string,

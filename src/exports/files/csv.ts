@@ -83,8 +83,9 @@ function csvField(kind: CellKind, value: CellValue, tz: TimeZoneConverter): stri
 }
 
 /**
- * What the export's csv files may still take to go out as e-mail attachments
- * (the worker's limit). Once they cross it they can only go out as the zip
+ * What the export's files may still take to go out as e-mail attachments
+ * (the worker's limit; the xlsx is counted once it is written). Once the
+ * csv files cross it they can only go out as the zip
  * behind a download link, which holds the same bytes, so they stop being
  * written and are removed: for 1M orders that is ~0.7 GB of file writes
  * and disk saved (docs/DECISIONS.md: a little faster, within the noise).

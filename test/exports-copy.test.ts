@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CsvCopyReader, copyStatement } from '../src/exports/csv-repository.js';
 import { writeExportFiles } from '../src/exports/files.js';
@@ -106,6 +107,13 @@ describe.each(DIALECTS.filter((d) => d === 'postgres'))('csv formatted by Postgr
     });
   });
 
+  // an organiser of its own for the tests that change data under an export
+  const late = data.partner('late');
+  const lateEvent = data.event(late);
+  for (let i = 0; i < 20; i++) {
+    data.order({ event: lateEvent, customer: { name: `buyer ${i}`, email: `b${i}@example.com`, phone: '1', lang: 'en' }, tickets: [{ barcode: `bc-${i}-a` }, { barcode: `bc-${i}-b` }] });
+  }
+
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kassa-copy-'));
     t = await createTestDb(dialect);
@@ -180,6 +188,47 @@ describe.each(DIALECTS.filter((d) => d === 'postgres'))('csv formatted by Postgr
     expect(await reader.knowsZone('Europe/Moscow')).toBe(true);
     expect(await reader.knowsZone('Mars/Olympus_Mons')).toBe(false);
     expect(await reader.knowsZone("'; drop table orders; --")).toBe(false);
+  });
+
+  it('reads both tables as of its start: a change committed while the orders stream is in neither', async () => {
+    const exportOnce = async (change?: () => Promise<void>) => {
+      const exportDir = await mkdtemp(join(dir, 'asof-'));
+      const generatedAt = new Date('2026-11-29T00:00:00Z');
+      await new CsvCopyReader(t.db).snapshot(late.id, { onlyWithCustomer: false }, 'UTC', (records) =>
+        writeExportFiles({
+          lang: 'en',
+          tz: 'UTC',
+          dir: exportDir,
+          generatedAt,
+          format: 'csv',
+          records: {
+            orders: (async function* () {
+              for await (const chunk of records.orders) {
+                await change?.();
+                change = undefined;
+                yield chunk;
+              }
+            })(),
+            tickets: records.tickets,
+          },
+        }),
+      );
+      const read = (name: string) => readFile(join(exportDir, `${name}-20261129-000000.csv`), 'utf8');
+      return [await read('orders'), await read('tickets')] as const;
+    };
+    const lateOrders = sql`(select id from orders where org_id = ${late.id})`;
+    const [orders, tickets] = await exportOnce(async () => {
+      await sql`update tickets set barcode = 'CHANGED' where order_id in ${lateOrders}`.execute(t.db.kysely);
+      await sql`update orders set customer_name = 'CHANGED' where id in ${lateOrders}`.execute(t.db.kysely);
+    });
+    expect(orders).toContain('buyer 7');
+    expect(tickets).toContain('bc-7-b');
+    expect(orders + tickets).not.toContain('CHANGED');
+    // the change did land: the next export has it in both tables
+    const [ordersAfter, ticketsAfter] = await exportOnce();
+    expect(ordersAfter).toContain('CHANGED');
+    expect(ticketsAfter).toContain('CHANGED');
+    expect(ticketsAfter).not.toContain('bc-7-b');
   });
 
   it('stops when aborted mid-COPY: no files left, its connection closed', async () => {

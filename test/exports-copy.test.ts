@@ -59,6 +59,15 @@ const ZONES = [
 
 const YEAR_0 = new Date(0).setUTCFullYear(0, 0, 1);
 
+/** The exports here are stamped with this time; their files are named by it. */
+const GENERATED_AT = new Date('2026-11-29T00:00:00Z');
+
+/** The two csv files an export stamped GENERATED_AT wrote into `dir`: [orders, tickets]. */
+async function readTables(dir: string): Promise<readonly [string, string]> {
+  const read = (name: string) => readFile(join(dir, `${name}-20261129-000000.csv`), 'utf8');
+  return [await read('orders'), await read('tickets')];
+}
+
 describe.each(DIALECTS.filter((d) => d === 'postgres'))('csv formatted by PostgreSQL (%s)', (dialect) => {
   let t: TestDb;
   let dir: string;
@@ -131,7 +140,7 @@ describe.each(DIALECTS.filter((d) => d === 'postgres'))('csv formatted by Postgr
 
   /** The csv files of one export written both ways: [orders, tickets] from COPY, the same from rows, and the counts. */
   async function bothWays(partnerId: string, filters: OrderFilters, tz: string) {
-    const base = { lang: 'ru' as const, tz, generatedAt: new Date('2026-11-29T00:00:00Z') };
+    const base = { lang: 'ru' as const, tz, generatedAt: GENERATED_AT };
     const copyDir = await mkdtemp(join(dir, 'copy-'));
     const rowsDir = await mkdtemp(join(dir, 'rows-'));
     const copied = await new CsvCopyReader(t.db).snapshot(partnerId, filters, tz, (records) =>
@@ -146,8 +155,7 @@ describe.each(DIALECTS.filter((d) => d === 'postgres'))('csv formatted by Postgr
         tickets: () => mapped(snap.ticketRecords(partnerId, filters), ExportRowMapper.ticket),
       }),
     );
-    const read = async (d: string) => Promise.all(['orders', 'tickets'].map((n) => readFile(join(d, `${n}-20261129-000000.csv`), 'utf8')));
-    return { copy: await read(copyDir), rows: await read(rowsDir), copied, written };
+    return { copy: await readTables(copyDir), rows: await readTables(rowsDir), copied, written };
   }
 
   it.each(ZONES)('is the same bytes as the JavaScript writer for every order and ticket (%s)', async (tz) => {
@@ -193,13 +201,12 @@ describe.each(DIALECTS.filter((d) => d === 'postgres'))('csv formatted by Postgr
   it('reads both tables as of its start: a change committed while the orders stream is in neither', async () => {
     const exportOnce = async (change?: () => Promise<void>) => {
       const exportDir = await mkdtemp(join(dir, 'asof-'));
-      const generatedAt = new Date('2026-11-29T00:00:00Z');
       await new CsvCopyReader(t.db).snapshot(late.id, { onlyWithCustomer: false }, 'UTC', (records) =>
         writeExportFiles({
           lang: 'en',
           tz: 'UTC',
           dir: exportDir,
-          generatedAt,
+          generatedAt: GENERATED_AT,
           format: 'csv',
           records: {
             orders: (async function* () {
@@ -213,8 +220,7 @@ describe.each(DIALECTS.filter((d) => d === 'postgres'))('csv formatted by Postgr
           },
         }),
       );
-      const read = (name: string) => readFile(join(exportDir, `${name}-20261129-000000.csv`), 'utf8');
-      return [await read('orders'), await read('tickets')] as const;
+      return readTables(exportDir);
     };
     const lateOrders = sql`(select id from orders where org_id = ${late.id})`;
     const [orders, tickets] = await exportOnce(async () => {

@@ -26,9 +26,8 @@ import { ApiKeysRepository } from '../dist/auth/repository.js';
 import { ApiKeysService } from '../dist/auth/service.js';
 import { OrdersRepository } from '../dist/orders/repository.js';
 import { OrdersService } from '../dist/orders/service.js';
-import { planCount } from '../dist/orders/counts.js';
-import { pageOffset, parseOrderFilters, parsePaging } from '../dist/orders/filters.js';
-import { inList, lit, pgFloor, pgFloorPools, sqliteFloor } from './floor.mjs';
+import { pageOffset } from '../dist/orders/filters.js';
+import { floorQuery, pgFloor, pgFloorPools, sqliteFloor } from './floor.mjs';
 import { interleave } from './interleave.mjs';
 
 const [url, partner, qs = ''] = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--ms');
@@ -49,29 +48,8 @@ const { token } = await new ApiKeysService(new ApiKeysRepository(db.kysely)).cre
 const path = `/v2/resources/orders${qs ? `?${qs}` : ''}`;
 
 // the raw-SQL floor of bench/list.mjs ('rows' variant), for these parameters
-const errors = [];
-const { filters } = parseOrderFilters(query, errors);
-const { page, pageSize } = parsePaging(query, errors);
-if (errors.length) throw new Error(errors.join('; '));
-// a created_at range must be whole UTC months: the floor then counts from the month buckets alone, as bench/list.mjs's floor does
-const plan = planCount(filters.createdFrom, filters.createdTo);
-if (plan.exact.length > 0) throw new Error('breakdown: only created_at ranges of whole UTC months are written into the floor here');
-const statuses = filters.statuses && `status IN (${filters.statuses.map((st) => `'${st}'`).join(',')})`;
-const P = `partner_id = ${lit(partner)}`;
-const range = (column) => [
-  filters.createdFrom !== undefined && `${column} >= ${filters.createdFrom}`,
-  filters.createdTo !== undefined && `${column} < ${filters.createdTo}`,
-];
-const q = {
-  where: [P, ...range('created_at'), statuses, filters.events && `event_id IN (${inList(filters.events)})`, filters.onlyWithCustomer && 'has_customer = 1']
-    .filter(Boolean)
-    .join(' AND '),
-  cwhere: [P, `event_id IN (${filters.events ? inList(filters.events) : "''"})`, ...range('month'), statuses, filters.onlyWithCustomer && 'has_customer = 1']
-    .filter(Boolean)
-    .join(' AND '),
-  size: pageSize,
-  page,
-};
+const { filters, q } = floorQuery(partner, query);
+const { page, size: pageSize } = q;
 let rawFloor;
 let closeFloor;
 if (db.dialect === 'postgres') {

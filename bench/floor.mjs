@@ -4,6 +4,8 @@
 // A query q is { where (on order_access), cwhere (on order_counts), size, page }.
 import { JsonWriter } from '../dist/db/json.js';
 import { EventMapper, OrderMapper, PartnerMapper } from '../dist/orders/mappers.js';
+import { planCount } from '../dist/orders/counts.js';
+import { parseOrderFilters, parsePaging } from '../dist/orders/filters.js';
 
 export const HEX24 = /^[0-9a-f]{24}$/;
 export const lit = (id) => {
@@ -41,6 +43,39 @@ export function splitJoined(rows) {
   });
   return { total: rows.length ? Number(rows[0].total) : null, orders, events: [...events.values()], partners: [...partners.values()] };
 }
+/**
+ * The floor's query (bench/list.mjs's form: `where` on order_access, `cwhere`
+ * on order_counts, `size`, `page`) for the API's query parameters, parsed by
+ * the API's own parsers. A `created_at` range must be whole UTC months: the
+ * floor then counts from the month buckets alone, as bench/list.mjs's does.
+ * Used by bench/breakdown.mjs and bench/cpu-split.mjs.
+ */
+export function floorQuery(partner, query) {
+  const errors = [];
+  const { filters } = parseOrderFilters(query, errors);
+  const { page, pageSize } = parsePaging(query, errors);
+  if (errors.length) throw new Error(errors.join('; '));
+  if (planCount(filters.createdFrom, filters.createdTo).exact.length > 0) {
+    throw new Error('only created_at ranges of whole UTC months are written into the floor');
+  }
+  const statuses = filters.statuses && `status IN (${filters.statuses.map((st) => `'${st}'`).join(',')})`;
+  const range = (column) => [
+    filters.createdFrom !== undefined && `${column} >= ${filters.createdFrom}`,
+    filters.createdTo !== undefined && `${column} < ${filters.createdTo}`,
+  ];
+  const P = `partner_id = ${lit(partner)}`;
+  const and = (parts) => parts.filter(Boolean).join(' AND ');
+  return {
+    filters,
+    q: {
+      where: and([P, ...range('created_at'), statuses, filters.events && `event_id IN (${inList(filters.events)})`, filters.onlyWithCustomer && 'has_customer = 1']),
+      cwhere: and([P, `event_id IN (${filters.events ? inList(filters.events) : "''"})`, ...range('month'), statuses, filters.onlyWithCustomer && 'has_customer = 1']),
+      size: pageSize,
+      page,
+    },
+  };
+}
+
 /** The ids a page's refs are found by; `col(order, name)` reads a column (rows as objects by default). */
 export const refIds = (orders, col = (o, c) => o[c]) => ({
   orderIds: orders.map((o) => col(o, 'id')),

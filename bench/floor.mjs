@@ -1,6 +1,6 @@
 // The raw-SQL floor of the list benchmark: the list's answer (total, page of
 // orders, their tickets, events and partners) by hand-written SQL straight
-// through pg / better-sqlite3. Used by bench/list.mjs and bench/breakdown.mjs.
+// through pg / better-sqlite3. Used by bench/list.mjs, bench/breakdown.mjs and bench/cpu-split.mjs.
 // A query q is { where (on order_access), cwhere (on order_counts), size, page }.
 import { JsonWriter } from '../dist/db/json.js';
 import { EventMapper, OrderMapper, PartnerMapper } from '../dist/orders/mappers.js';

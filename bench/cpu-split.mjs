@@ -21,7 +21,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import cluster from 'node:cluster';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -30,6 +30,7 @@ import { ApiKeysService } from '../dist/auth/service.js';
 import { openDb } from '../dist/db/database.js';
 import { floorQuery, pgFloor, pgFloorPools } from './floor.mjs';
 import { interleave } from './interleave.mjs';
+import { freePort, machineCpu } from './machine.mjs';
 
 const CONCURRENCY = 16;
 const self = fileURLToPath(import.meta.url);
@@ -90,13 +91,6 @@ async function main() {
   const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
   const dir = mkdtempSync(join(tmpdir(), 'kassa-cpu-split-'));
   const children = [];
-  const freePort = () =>
-    new Promise((resolve) => {
-      const s = http.createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = s.address();
-        s.close(() => resolve(free));
-      });
-    });
   // this script's own children report over IPC; kassa serve gets no channel, as an operator starts it
   const child = (argv, env = {}, ipc = true) => {
     const c = spawn(process.execPath, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', ...(ipc ? ['ipc'] : [])] });
@@ -171,16 +165,16 @@ async function main() {
         name,
         warm: () => requests(run, 3),
         slice: async () => {
-          const m0 = machine();
+          const m0 = machineCpu();
           const p0 = processes();
           const t0 = performance.now();
           const n = await requests(run, seconds);
           const s = (performance.now() - t0) / 1000;
           const split = groups(p0, processes(), run.pids);
-          const m1 = machine();
+          const m1 = machineCpu();
           // let requests still in flight at the end finish before the next slice
           await new Promise((r) => setTimeout(r, 300));
-          return { n, s, busy: (1 - (m1.idle - m0.idle) / (m1.total - m0.total)) * m1.cores * s, split };
+          return { n, s, busy: (1 - (m1.idle - m0.idle) / (m1.total - m0.total)) * availableParallelism() * s, split };
         },
       })),
       rounds,
@@ -208,13 +202,6 @@ async function main() {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The machine's CPU time from /proc/stat (clock ticks), busy and idle, and its cores. */
-function machine() {
-  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
-  const f = lines[0].trim().split(/\s+/).slice(1).map(Number);
-  return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0), cores: lines.filter((l) => /^cpu\d/.test(l)).length };
 }
 
 /** Every process's name, parent, CPU (user + system, clock ticks) and context switches. */

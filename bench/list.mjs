@@ -23,14 +23,13 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lit, pgFloor, pgFloorPools, sqliteFloor } from './floor.mjs';
 import { interleave } from './interleave.mjs';
 import { pgDatabase, sizeLabel } from './datasets.mjs';
-import { machineInfo } from './machine.mjs';
+import { freePort, machineCpu, machineInfo } from './machine.mjs';
 
 // ---------------------------------------------------------------------------
 // Child mode: the HTTP floor. Serves pre-serialised bodies by request URL.
@@ -168,26 +167,6 @@ async function main() {
   // request at c=16, to see what a saturated machine can give: the API has to
   // pay for what both floors pay, on the same cores.
   const CORES = availableParallelism();
-  /** Idle and total jiffies of all cores from /proc/stat; null where there is none. */
-  function machineCpu() {
-    try {
-      const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-      return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
-    } catch {
-      return null;
-    }
-  }
-  function freePort() {
-    return new Promise((resolve, reject) => {
-      const s = createNetServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const { port } = s.address();
-        s.close(() => resolve(port));
-      });
-    });
-  }
-
   function kassa(args, databaseUrl) {
     return new Promise((resolve, reject) => {
       execFile(process.execPath, [cli, ...args], { env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' } }, (err, stdout, stderr) => {
